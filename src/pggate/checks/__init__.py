@@ -1,0 +1,1 @@
+"""The gates: a package per gate, a module per check id."""

@@ -1,0 +1,78 @@
+"""Running the Typer app: one place that turns every failure into a message and an exit code."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+import typer
+
+from ..errors import DatabaseUnavailable, PggateError
+from .options import Settings
+from .output import Output, install_masking
+
+
+def run(app: typer.Typer, argv: list[str]) -> int:
+    """Run ``app`` on ``argv``: exit codes from results and errors, secrets masked."""
+    install_masking()
+    verbose = any(a in ("-v", "--verbose") for a in argv)
+    json_mode = _json_requested(argv)
+    try:
+        result = app(args=argv, prog_name="pggate", standalone_mode=False)
+        return int(result or 0)
+    except PggateError as exc:
+        _report(exc, verbose, json_mode)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        sys.stderr.write("\naborted\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+        return _unexpected(exc, verbose, json_mode)
+
+
+def _report(exc: PggateError, verbose: bool, json_mode: bool) -> None:
+    if verbose:
+        traceback.print_exc()
+    Output(Settings(format=_fmt(json_mode), verbose=verbose)).error(exc)
+
+
+def _unexpected(exc: Exception, verbose: bool, json_mode: bool) -> int:
+    import psycopg
+
+    if isinstance(exc, psycopg.OperationalError):
+        # The connection died under us (server restart, backend terminated, network).
+        error: PggateError = DatabaseUnavailable(
+            f"lost the database connection: {' '.join(str(exc).split())}",
+            hint="check the server; a migration in flight was rolled back by PostgreSQL",
+        )
+        _report(error, verbose, json_mode)
+        return error.exit_code
+    if verbose:
+        traceback.print_exc()
+    internal = PggateError(
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint="this is a bug in pggate; rerun with -v for the traceback and report it",
+    )
+    Output(Settings(format=_fmt(json_mode), verbose=verbose)).error(internal)
+    return 1
+
+
+def _json_requested(argv: list[str]) -> bool:
+    for index, arg in enumerate(argv):
+        if arg in ("--format=json", "-fjson"):
+            return True
+        if arg in ("--format", "-f") and argv[index + 1 : index + 2] == ["json"]:
+            return True
+    return False
+
+
+def _fmt(json_mode: bool):  # type: ignore[no-untyped-def]
+    from .options import Format
+
+    return Format.json if json_mode else Format.text

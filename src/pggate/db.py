@@ -1,0 +1,264 @@
+"""The database seam: connecting, rolled-back transactions, the advisory lock, timeouts, roles.
+
+PostgreSQL only and small on purpose. Every connection error becomes a
+``DatabaseUnavailable`` with the server's reason, masked, and what to do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from .errors import DatabaseUnavailable, LockTimeout, TargetMismatch
+from .masking import mask
+
+APPLICATION_NAME = "pggate"
+# A stable key for pggate's migration lock: hashtext('pggate') is not stable across
+# versions, so a constant chosen once (ASCII "pggate" as an integer).
+MIGRATION_LOCK_KEY = 0x706767617465
+
+
+def connect(
+    url: str,
+    *,
+    application_name: str = APPLICATION_NAME,
+    connect_timeout: float | None = 10,
+    autocommit: bool = True,
+) -> psycopg.Connection[dict[str, Any]]:
+    """Open a connection whose rows are dicts; failures are ``DatabaseUnavailable``."""
+    options: dict[str, Any] = {"application_name": application_name, "row_factory": dict_row}
+    if connect_timeout:
+        options["connect_timeout"] = max(1, int(connect_timeout))
+    try:
+        return psycopg.connect(url, autocommit=autocommit, **options)
+    except psycopg.Error as exc:
+        raise unavailable(exc, url) from None
+
+
+def unavailable(exc: BaseException, url: str | None = None) -> DatabaseUnavailable:
+    """A ``DatabaseUnavailable`` from a driver error, with the reason masked and a hint."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    lowered = reason.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        hint = "check the user and password in the environment's env file"
+    elif "does not exist" in lowered and "database" in lowered:
+        hint = "create the database, or fix the database name in the URL"
+    elif "timeout" in lowered or "timed out" in lowered:
+        hint = "the server did not answer in time: check host, port, firewall and VPN"
+    elif (
+        "connection refused" in lowered
+        or "could not connect" in lowered
+        or "no such file" in lowered
+    ):
+        hint = "is the server running and listening on that host and port?"
+    elif "ssl" in lowered:
+        hint = "check sslmode in the URL (for example ?sslmode=require)"
+    else:
+        hint = "check the database URL and that the server accepts connections"
+    target = f" at {mask(url)}" if url else ""
+    return DatabaseUnavailable(f"cannot connect{target}: {mask(reason)}", hint=hint)
+
+
+@contextmanager
+def rolled_back(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+    """A transaction that is always rolled back, whatever happens inside."""
+    with conn.transaction():
+        yield conn
+        raise psycopg.Rollback()
+
+
+def set_local_role(conn: psycopg.Connection[Any], role: str) -> None:
+    """``SET LOCAL ROLE``: only inside a transaction, undone at its end."""
+    conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+
+
+def set_timeouts(
+    conn: psycopg.Connection[Any],
+    *,
+    lock_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    local: bool = False,
+) -> None:
+    """Set ``lock_timeout``/``statement_timeout`` in seconds (``None``: no limit)."""
+    scope = "local" if local else "session"
+    for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", statement_timeout)):
+        value = f"{int(seconds * 1000)}ms" if seconds else "0"
+        conn.execute("select set_config(%s, %s, %s)", (name, value, scope == "local"))
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """Who and where we are connected."""
+
+    version: str
+    version_num: int
+    system_identifier: str | None
+    database: str
+    current_user: str
+    superuser: bool
+    bypassrls: bool
+    ssl: bool | None
+    in_recovery: bool
+
+    @property
+    def identity(self) -> str | None:
+        """``<system_identifier>/<database>``, what an environment ``pin`` holds."""
+        if self.system_identifier is None:
+            return None
+        return f"{self.system_identifier}/{self.database}"
+
+    @property
+    def major(self) -> int:
+        """Major version, for example 15."""
+        return self.version_num // 10000
+
+
+def server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
+    """Version, identity and privileges of the current connection, in one round trip."""
+    row = conn.execute(
+        """
+        select current_setting('server_version') as version,
+               current_setting('server_version_num')::int as version_num,
+               current_database() as database,
+               current_user as current_user,
+               r.rolsuper as superuser,
+               r.rolbypassrls as bypassrls,
+               (select ssl from pg_stat_ssl where pid = pg_backend_pid()) as ssl,
+               pg_is_in_recovery() as in_recovery
+        from pg_roles r where r.rolname = current_user
+        """
+    ).fetchone()
+    assert row is not None
+    return ServerInfo(system_identifier=_system_identifier(conn), **row)
+
+
+def _system_identifier(conn: psycopg.Connection[Any]) -> str | None:
+    # pg_control_system() needs no superuser, but a managed service may revoke it.
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "select system_identifier::text as id from pg_control_system()"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    return row["id"] if row else None
+
+
+def check_pin(info: ServerInfo, pin: str | None, env_name: str) -> None:
+    """Refuse when the server is not the one the environment is pinned to."""
+    if pin is None or info.identity == pin:
+        return
+    raise TargetMismatch(
+        f"environment {env_name!r} is pinned to {pin} but the server answered as "
+        f"{info.identity or 'an unknown identity'}",
+        hint="the env file points at another database than before: fix the URL, "
+        "or update pin after checking with `pggate check-env`",
+    )
+
+
+@contextmanager
+def advisory_lock(
+    conn: psycopg.Connection[Any],
+    key: int = MIGRATION_LOCK_KEY,
+    *,
+    wait: float = 60.0,
+    poll: float = 0.05,
+) -> Iterator[None]:
+    """Hold a session advisory lock, polling ``pg_try_advisory_lock`` up to ``wait`` seconds.
+
+    Polling rather than ``pg_advisory_lock``: a session blocked inside the latter
+    holds a snapshot, which makes another runner's CREATE INDEX CONCURRENTLY
+    wait for it forever. Re-entrant in PostgreSQL's sense (counted per session).
+    """
+    deadline = time.monotonic() + wait
+    delay = poll
+    while not conn.execute("select pg_try_advisory_lock(%s) as ok", (key,)).fetchone()["ok"]:
+        if time.monotonic() >= deadline:
+            raise LockTimeout(
+                f"another pggate run holds the migration lock ({lock_holder(conn, key)}); "
+                f"waited {wait:g}s",
+                hint="wait for it to finish and run again (it will find nothing pending if it "
+                "applied everything), or raise --lock-wait",
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.5)
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.broken:
+            try:
+                conn.execute("select pg_advisory_unlock(%s)", (key,))
+            except psycopg.Error:
+                pass  # the session is gone, and the lock went with it
+
+
+def lock_holder(conn: psycopg.Connection[Any], key: int = MIGRATION_LOCK_KEY) -> str:
+    """Who holds advisory lock ``key``: pid, application and user, for messages."""
+    row = conn.execute(
+        """
+        select a.pid, a.application_name, a.usename, a.client_addr::text as client
+        from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted
+          and ((l.classid::bigint << 32) | l.objid::bigint) = %s
+        limit 1
+        """,
+        (key,),
+    ).fetchone()
+    if row is None:
+        return "holder unknown"
+    client = f" from {row['client']}" if row["client"] else ""
+    return f"pid {row['pid']}, application {row['application_name'] or '?'}, user {row['usename']}{client}"
+
+
+def behind_transaction_pooler(conn: psycopg.Connection[Any]) -> bool:
+    """Whether successive transactions land on different backends (PgBouncer transaction mode).
+
+    Session advisory locks and session settings do not survive there.
+    """
+    pids = {conn.execute("select pg_backend_pid() as pid").fetchone()["pid"] for _ in range(3)}
+    return len(pids) > 1
+
+
+def quote_ident(name: str) -> sql.Identifier:
+    """``schema.table`` (or a plain name) as a safely quoted identifier."""
+    return sql.Identifier(*split_qualified(name))
+
+
+def split_qualified(name: str) -> tuple[str, ...]:
+    """``'public.tasks'`` -> ``('public', 'tasks')``; quoted parts keep their dots."""
+    parts, current, quoted, index = [], "", False, 0
+    while index < len(name):
+        char = name[index]
+        if char == '"':
+            if quoted and name[index + 1 : index + 2] == '"':
+                current += '"'
+                index += 1
+            else:
+                quoted = not quoted
+        elif char == "." and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    parts.append(current)
+    return tuple(parts)
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` pointing at another database on the same server (URL or key=value form)."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from psycopg.conninfo import make_conninfo
+
+    if "://" not in url:
+        return make_conninfo(url, dbname=database)
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + quote(database, safe="")))

@@ -1,0 +1,183 @@
+"""Step 1 of the pipeline: is this environment usable, and safe to prove things on?
+
+``inspect_environment`` gathers facts about the server in a few queries and
+turns what a careful release engineer would worry about into ENV findings:
+
+| id | severity | finding |
+|---|---|---|
+| ENV001 | warning | connected role is a superuser: RLS proofs must SET ROLE |
+| ENV002 | warning | connected role has BYPASSRLS |
+| ENV003 | warning | SSL not in use on a non-local environment |
+| ENV004 | info | pggate's history table does not exist yet (first run) |
+| ENV005 | error | the server is a read-only standby: nothing can be migrated |
+| ENV006 | error | server older than PostgreSQL 13, which pggate does not support |
+| ENV007 | warning | the role cannot create objects in the database |
+| ENV008 | error | behind a transaction-mode pooler: session locks do not hold |
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .db import behind_transaction_pooler
+from .results import Finding, Severity, Status, status_of, worst_first
+from .session import Session
+
+GATE = "environment"
+MIN_SERVER_MAJOR = 13
+
+
+@dataclass(frozen=True)
+class EnvReport:
+    """What ``pggate check-env`` returns."""
+
+    env: str
+    target: str  # masked
+    source: str
+    facts: dict[str, Any]
+    findings: tuple[Finding, ...] = ()
+    duration_ms: float = 0.0
+    extensions: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def status(self) -> Status:
+        """``fail`` with an error finding, ``warn`` with warnings, else ``pass``."""
+        return status_of(self.findings)
+
+    def exit_code(self) -> int:
+        """0 usable (warnings allowed), 1 when an error finding makes it unusable."""
+        return 1 if self.status == Status.FAIL else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for ``check-env --format json`` and ``steps/01_environment.json``."""
+        return {
+            "env": self.env,
+            "status": str(self.status),
+            "target": self.target,
+            "source": self.source,
+            "facts": self.facts,
+            "extensions": list(self.extensions),
+            "findings": [f.to_dict() for f in worst_first(self.findings)],
+            "duration_ms": round(self.duration_ms, 1),
+        }
+
+
+def inspect_environment(session: Session) -> EnvReport:
+    """Facts and findings about the session's server and role."""
+    started = time.perf_counter()
+    info = session.info
+    conn = session.conn
+    history = session.project.settings.project.history_table
+    row = conn.execute(
+        """
+        select has_database_privilege(current_database(), 'CREATE') as can_create_schema,
+               to_regclass(%s) is not null as history_exists,
+               current_setting('TimeZone') as timezone,
+               current_setting('server_encoding') as encoding,
+               inet_server_addr()::text as server_addr
+        """,
+        (history,),
+    ).fetchone()
+    assert row is not None
+    extensions = tuple(
+        conn.execute(
+            "select extname as name, extversion as version, n.nspname as schema "
+            "from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by extname"
+        ).fetchall()
+    )
+    facts: dict[str, Any] = {
+        "server_version": info.version,
+        "server_version_num": info.version_num,
+        "database": info.database,
+        "current_user": info.current_user,
+        "superuser": info.superuser,
+        "bypassrls": info.bypassrls,
+        "ssl": info.ssl,
+        "in_recovery": info.in_recovery,
+        "identity": info.identity,
+        "pinned": session.target.environment.pin is not None,
+        "local": session.target.is_local,
+        "history_table": history,
+        "history_table_exists": row["history_exists"],
+        "can_create": row["can_create_schema"],
+        "timezone": row["timezone"],
+        "encoding": row["encoding"],
+    }
+    if session.server is not None:
+        facts["engine"] = session.server.engine.label
+    pooled = not session.target.embedded and behind_transaction_pooler(conn)
+    facts["transaction_pooler"] = pooled
+    findings = _findings(session, facts)
+    return EnvReport(
+        env=session.target.name,
+        target=session.target.masked_url,
+        source=session.target.source,
+        facts=facts,
+        findings=tuple(findings),
+        duration_ms=(time.perf_counter() - started) * 1000,
+        extensions=extensions,
+    )
+
+
+def _finding(check: str, severity: Severity, obj: str, message: str, hint: str) -> Finding:
+    return Finding(check, GATE, severity, obj, message, hint)
+
+
+def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
+    env = session.target.name
+    role = facts["current_user"]
+    out: list[Finding] = []
+    if facts["superuser"]:
+        out.append(_finding(
+            "ENV001", Severity.WARNING, f"role {role}",
+            f"connected as superuser {role}",
+            "fine for migrating; RLS proofs switch to the actor role with SET LOCAL ROLE. "
+            "For least privilege, migrate as the schema owner instead",
+        ))  # fmt: skip
+    elif facts["bypassrls"]:
+        out.append(_finding(
+            "ENV002", Severity.WARNING, f"role {role}",
+            f"role {role} has BYPASSRLS: queries it runs ignore row-level security",
+            "RLS proofs switch roles with SET LOCAL ROLE; never run the app as this role",
+        ))  # fmt: skip
+    if not facts["ssl"] and not session.target.is_local:
+        out.append(_finding(
+            "ENV003", Severity.WARNING, env,
+            "the connection is not encrypted (SSL off) on a non-local environment",
+            "add ?sslmode=require (or verify-full) to the database URL",
+        ))  # fmt: skip
+    if not facts["history_table_exists"]:
+        out.append(_finding(
+            "ENV004", Severity.INFO, facts["history_table"],
+            "pggate's history table does not exist yet: nothing was migrated by pggate here",
+            "it is created by the first `pggate migrate`; use `pggate adopt` for a database "
+            "migrated by another tool",
+        ))  # fmt: skip
+    if facts["in_recovery"]:
+        out.append(_finding(
+            "ENV005", Severity.ERROR, env,
+            "the server is a read-only standby (in recovery)",
+            "point the environment at the primary",
+        ))  # fmt: skip
+    if facts["server_version_num"] < MIN_SERVER_MAJOR * 10000:
+        out.append(_finding(
+            "ENV006", Severity.ERROR, env,
+            f"PostgreSQL {facts['server_version']} is older than {MIN_SERVER_MAJOR}",
+            f"upgrade the server to PostgreSQL {MIN_SERVER_MAJOR} or newer",
+        ))  # fmt: skip
+    if not facts["can_create"] and not facts["superuser"]:
+        out.append(_finding(
+            "ENV007", Severity.WARNING, f"role {role}",
+            f"role {role} cannot create schemas in database {facts['database']}",
+            f"grant create on database {facts['database']} to {role}, or migrate as its owner",
+        ))  # fmt: skip
+    if facts["transaction_pooler"]:
+        out.append(_finding(
+            "ENV008", Severity.ERROR, env,
+            "successive transactions ran on different server sessions: this is a "
+            "transaction-mode pooler (PgBouncer, Supabase port 6543)",
+            "use the direct or session-mode port (Supabase: 5432) for migrations",
+        ))  # fmt: skip
+    return out

@@ -1,0 +1,1 @@
+"""Migration files and their application: discovery, parsing, history, runner, rollback, lint."""

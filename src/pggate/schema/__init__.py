@@ -1,0 +1,1 @@
+"""Catalog snapshot -> canonical JSON, fingerprint, structural diff."""

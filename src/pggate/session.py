@@ -1,0 +1,94 @@
+"""An open session on an environment's database: target resolved, server started, pin checked.
+
+Every command that talks to a database goes through ``open_session``, so the
+rules (embedded server for ``local``, the pin guard, masking of the URL, the
+Supabase shim on local databases) hold everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from . import db
+from .config import Project, Target, parse_duration, resolve_target
+from .embedded import EmbeddedServer, choose_engine, state_dir
+from .events import NULL_EMIT, Emit, Event
+
+
+@dataclass
+class Session:
+    """A connection to an environment's database and what is known about it."""
+
+    project: Project
+    target: Target
+    conn: psycopg.Connection[dict[str, Any]]
+    info: db.ServerInfo
+    emit: Emit = NULL_EMIT
+    server: EmbeddedServer | None = None
+    _extra: list[psycopg.Connection[Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """The database URL (a secret: never print it; use ``target.masked_url``)."""
+        assert self.target.url is not None
+        return self.target.url
+
+    def connect(
+        self, application_name: str = db.APPLICATION_NAME, **kwargs: Any
+    ) -> psycopg.Connection[dict[str, Any]]:
+        """Another connection to the same database, closed with the session."""
+        conn = db.connect(self.url, application_name=application_name, **kwargs)
+        self._extra.append(conn)
+        return conn
+
+    @property
+    def lock_timeout(self) -> float | None:
+        """The environment's ``lock_timeout`` in seconds."""
+        return parse_duration(self.target.environment.lock_timeout)
+
+    @property
+    def statement_timeout(self) -> float | None:
+        """The environment's ``statement_timeout`` in seconds (``None``: off)."""
+        return parse_duration(self.target.environment.statement_timeout)
+
+
+@contextmanager
+def open_session(
+    project: Project,
+    env_name: str,
+    *,
+    emit: Emit = NULL_EMIT,
+    application_name: str = db.APPLICATION_NAME,
+    check_pin: bool = True,
+) -> Iterator[Session]:
+    """Resolve ``env_name``, start its embedded server if it has one, connect, check the pin."""
+    target = resolve_target(project, env_name)
+    with ExitStack() as stack:
+        server = None
+        if target.embedded:
+            engine = choose_engine(target.environment.engine)
+            server = EmbeddedServer.persistent(state_dir(project.root, env_name), engine=engine)
+            emit(Event("server.starting", f"starting embedded PostgreSQL ({engine.label})"))
+            url = server.start()
+            stack.callback(server.stop)
+            target = target.with_url(url, f"embedded ({engine.label}, {server.data_dir})")
+        assert target.url is not None
+        timeout = parse_duration(target.environment.connect_timeout)
+        conn = db.connect(target.url, application_name=application_name, connect_timeout=timeout)
+        stack.callback(conn.close)
+        info = db.server_info(conn)
+        if check_pin:
+            db.check_pin(info, target.environment.pin, env_name)
+        session = Session(project, target, conn, info, emit, server)
+        stack.callback(lambda: [c.close() for c in session._extra])
+        emit(
+            Event(
+                "server.connected", f"connected to {target.masked_url}", {"version": info.version}
+            )
+        )
+        yield session
