@@ -1,0 +1,105 @@
+"""Checks are tested with data: ``cases/<ID>.yml`` holds named cases, each with setup SQL
+and the findings of that check it must produce (at least one case expects none).
+
+One generic test runs every case on a fresh database of the real test server.
+
+    config: |             # optional: extra pggate.toml for every case of the file
+      [tenancy]
+      column = "org_id"
+    cases:
+      - name: table without RLS
+        setup: |
+          create table public.t (id int primary key, tenant_id int);
+        expect:
+          - object: public.t
+            severity: error          # optional
+            message: contains this   # optional substring
+      - name: RLS enabled and forced
+        setup: ...
+        expect: []
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pggate.checks import load_all
+from pggate.checks.base import REGISTRY
+from pggate.checks.context import CheckContext
+from pggate.config import load_project
+from pggate.session import open_session
+from tests.conftest import write_project
+
+CASES = Path(__file__).parent / "cases"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
+load_all()
+
+
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def _all_cases() -> list:
+    params = []
+    for path in sorted(CASES.glob("*.yml")):
+        data = _load(path)
+        for case in data.get("cases", []):
+            params.append(
+                pytest.param(
+                    path.stem, data.get("config", ""), case, id=f"{path.stem}-{case['name']}"
+                )
+            )
+    return params
+
+
+def run_case(check_id: str, config: str, case: dict, tmp_path: Path, db_url: str, db) -> list:
+    """Run ``case`` on the fresh database and return the findings of ``check_id``."""
+    if case.get("setup"):
+        db.execute(case["setup"])
+    root = write_project(
+        tmp_path / "p", url=db_url, extra_toml=config + "\n" + case.get("config", "")
+    )
+    project = load_project(root)
+    with open_session(project, "test") as session:
+        ctx = CheckContext(session.conn, project, session=session, options=case.get("options", {}))
+        return REGISTRY[check_id]().run(ctx)
+
+
+@pytest.mark.parametrize(("check_id", "config", "case"), _all_cases())
+def test_case(check_id, config, case, tmp_path, db_url, db):
+    assert check_id in REGISTRY, f"cases/{check_id}.yml but no check registers {check_id}"
+    findings = run_case(check_id, config, case, tmp_path, db_url, db)
+    got = sorted((f.object, str(f.severity)) for f in findings if f.check == check_id)
+    expected = case.get("expect") or []
+    want = sorted(
+        (e["object"], e.get("severity", str(REGISTRY[check_id].severity))) for e in expected
+    )
+    assert got == want, "\n".join(f"{f.check} {f.object}: {f.message}" for f in findings)
+    for item in expected:
+        if "message" in item:
+            messages = [f.message for f in findings if f.object == item["object"]]
+            assert any(item["message"] in m for m in messages), messages
+
+
+def test_catalogue_every_check_has_docs_and_cases_both_ways():
+    for check_id, check in sorted(REGISTRY.items()):
+        path = CASES / f"{check_id}.yml"
+        assert path.exists(), f"{check_id}: no tests/checks/cases/{check_id}.yml"
+        cases = _load(path).get("cases", [])
+        assert any(c.get("expect") for c in cases), f"{check_id}: no case that triggers it"
+        assert any(not c.get("expect") for c in cases), f"{check_id}: no case expecting no finding"
+        assert check.doc(), check_id
+
+
+def test_docs_checks_md_is_generated_from_the_docstrings():
+    from pggate.checks.catalog import markdown
+
+    if not REGISTRY:
+        pytest.skip("no checks registered yet")
+    assert DOCS.exists(), "run: python -m pggate.checks.catalog > docs/checks.md"
+    assert DOCS.read_text() == markdown(), (
+        "regenerate: python -m pggate.checks.catalog > docs/checks.md"
+    )
