@@ -1,0 +1,1 @@
+"""The evidence package writer and one renderer per report format."""
