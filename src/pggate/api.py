@@ -15,12 +15,22 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import Project, load_project
+from .config import Project, load_project, parse_duration
+from .db import behind_transaction_pooler
 from .environment import EnvReport, inspect_environment
-from .errors import ConfigError
+from .errors import ConfigError, ConfirmationRefused, DatabaseUnavailable, MigrationFileError
 from .events import NULL_EMIT, Emit
-from .session import open_session
+from .results import Severity
+from .session import Session, open_session
+
+if TYPE_CHECKING:
+    from .migrations.files import MigrationSet
+    from .migrations.history import History
+    from .migrations.runner import MigrateResult
+    from .migrations.status import StatusResult
+    from .migrations.validate import ValidateResult
 
 ProjectRef = Project | str | os.PathLike[str] | None
 Confirm = Callable[[str], bool]
@@ -65,3 +75,110 @@ def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMI
         copy = Path(tmp) / source.name
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".pggate", "evidence"))
         return check_env(copy, "local", emit=emit)
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def _migration_set(proj: Project) -> MigrationSet:
+    from .migrations.files import load_folder
+
+    return load_folder(proj.migrations_dir, proj.root)
+
+
+def validate(project: ProjectRef = None, env: str | None = None, *, require_down: bool = False,
+             emit: Emit = NULL_EMIT) -> ValidateResult:  # fmt: skip
+    """Validate migration files offline; with ``env`` also against its history (``pggate validate``)."""
+    from .migrations.validate import validate as validate_files
+
+    proj = load(project)
+    mset = _migration_set(proj)
+    if env is None:
+        return validate_files(mset, require_down=require_down)
+    with open_session(proj, env, emit=emit) as session:
+        applied = _history(session).applied()
+    return validate_files(mset, require_down=require_down, applied=applied)
+
+
+def status(
+    project: ProjectRef = None, env: str = "local", *, emit: Emit = NULL_EMIT
+) -> StatusResult:
+    """Applied, pending, edited and missing migrations of an environment (``pggate status``)."""
+    from .migrations.status import status as compare
+
+    proj = load(project)
+    mset = _migration_set(proj)
+    with open_session(proj, env, emit=emit) as session:
+        applied = _history(session).applied()
+        return compare(mset, applied, env=env, target=session.target.masked_url)
+
+
+def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = None,
+            dry_run: bool = False, single_transaction: bool = False, lock_wait: float | None = None,
+            confirm: Confirm | None = None, emit: Emit = NULL_EMIT,
+            run_id: str | None = None) -> MigrateResult:  # fmt: skip
+    """Apply pending migrations safely (``pggate migrate``).
+
+    Validates first and refuses (exit 2) on any error finding before touching the
+    database. Raises ``MigrationFailed`` (exit 1) when a migration fails; it was
+    rolled back and earlier ones stay applied.
+    """
+    from .migrations.runner import Runner, plan
+    from .migrations.validate import validate as validate_files
+
+    proj = load(project)
+    mset = _migration_set(proj)
+    _refuse_on_errors(validate_files(mset))
+    with open_session(proj, env, emit=emit) as session:
+        environment = session.target.environment
+        if not session.target.embedded and behind_transaction_pooler(session.conn):
+            raise DatabaseUnavailable(
+                f"environment {env!r} goes through a transaction-mode pooler "
+                "(PgBouncer, Supabase port 6543): session advisory locks do not hold there",
+                hint="use the direct or session-mode port (Supabase: 5432) for migrations",
+            )
+        history = _history(session)
+        pending = plan(mset.migrations, history, to).pending
+        if pending and not dry_run and environment.confirm:
+            question = f"apply {len(pending)} migration(s) to {env} ({session.target.masked_url})?"
+            if confirm is None or not confirm(question):
+                raise ConfirmationRefused(
+                    f"not migrating {env}: not confirmed", hint="pass --yes to confirm"
+                )
+        runner = Runner(
+            session.conn, history, env=env, target=session.target.masked_url,
+            lock_timeout=session.lock_timeout, statement_timeout=session.statement_timeout,
+            emit=emit, run_id=run_id,
+        )  # fmt: skip
+        wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
+        return runner.migrate(
+            mset.migrations,
+            to=to,
+            dry_run=dry_run,
+            single_transaction=single_transaction,
+            lock_wait=wait,
+        )
+
+
+def new(project: ProjectRef = None, name: str = "migration") -> Path:
+    """Create the next migration file (``pggate new NAME``); its path."""
+    from .migrations.new import create
+
+    return create(load(project).migrations_dir, name)
+
+
+def _history(session: Session) -> History:
+    from .migrations.history import History
+
+    return History(session.conn, session.project.settings.project.history_table)
+
+
+def _refuse_on_errors(result: ValidateResult) -> None:
+    errors = [f for f in result.findings if f.severity == Severity.ERROR]
+    if errors:
+        shown = "\n".join(f"  {f.check} {f.message}" for f in errors[:10])
+        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise MigrationFileError(
+            f"{len(errors)} problem(s) in the migration files; nothing was applied\n{shown}{more}",
+            hint="fix them (pggate validate lists every finding), then rerun",
+        )

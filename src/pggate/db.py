@@ -87,10 +87,14 @@ def set_timeouts(
     local: bool = False,
 ) -> None:
     """Set ``lock_timeout``/``statement_timeout`` in seconds (``None``: no limit)."""
-    scope = "local" if local else "session"
-    for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", statement_timeout)):
-        value = f"{int(seconds * 1000)}ms" if seconds else "0"
-        conn.execute("select set_config(%s, %s, %s)", (name, value, scope == "local"))
+
+    def value(seconds: float | None) -> str:
+        return f"{int(seconds * 1000)}ms" if seconds else "0"
+
+    conn.execute(
+        "select set_config('lock_timeout', %s, %s), set_config('statement_timeout', %s, %s)",
+        (value(lock_timeout), local, value(statement_timeout), local),
+    )
 
 
 @dataclass(frozen=True)

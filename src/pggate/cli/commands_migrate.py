@@ -1,0 +1,170 @@
+"""``pggate validate``, ``status``, ``migrate`` and ``new``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from . import app
+from .options import EnvOpt, FormatOpt, ProjectOpt, VerboseOpt, YesOpt, settings
+from .output import Output
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+    require_down: Annotated[
+        bool, typer.Option("--require-down", help="A missing down section is an error.")
+    ] = False,
+    format: FormatOpt = None,  # noqa: A002
+    verbose: VerboseOpt = False,
+) -> int:
+    """Validate every migration file offline with the PostgreSQL parser; lint lock hazards.
+
+    With --env also compare the files with what that environment applied (edited files,
+    versions missing from the folder). Exit 2 on any error finding.
+    """
+    opts = settings(ctx, project=project, env=env, format=format, verbose=verbose)
+    out = Output(opts)
+    from .. import api
+
+    result = api.validate(opts.project, opts.env, require_down=require_down, emit=out.emit)
+    if opts.json:
+        out.json(result.to_dict())
+    else:
+        _render_validate(out, result)
+    return result.exit_code()
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+    format: FormatOpt = None,  # noqa: A002
+    verbose: VerboseOpt = False,
+) -> int:
+    """Show applied (when, by whom, how long), pending, edited-after-apply and missing migrations."""
+    opts = settings(ctx, project=project, env=env, format=format, verbose=verbose)
+    out = Output(opts)
+    from .. import api
+
+    result = api.status(opts.project, opts.env_name, emit=out.emit)
+    if opts.json:
+        out.json(result.to_dict())
+    else:
+        _render_status(out, result)
+    return result.exit_code()
+
+
+@app.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Apply up to and including this version.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Apply inside one transaction, then roll it back.")
+    ] = False,
+    single_transaction: Annotated[
+        bool, typer.Option("--single-transaction", help="Apply all pending migrations as one unit.")
+    ] = False,
+    lock_wait: Annotated[
+        float | None,
+        typer.Option(
+            "--lock-wait",
+            help="Seconds to wait for another runner's lock (default: env lock_wait, 60).",
+        ),
+    ] = None,
+    yes: YesOpt = False,
+    format: FormatOpt = None,  # noqa: A002
+    verbose: VerboseOpt = False,
+) -> int:
+    """Apply pending migrations: advisory lock, one transaction per migration with its history row.
+
+    Validates first and refuses (exit 2) before touching the database on any error. A failed
+    migration is rolled back and reported as file:line (exit 1); earlier ones stay applied.
+    """
+    opts = settings(ctx, project=project, env=env, format=format, yes=yes, verbose=verbose)
+    out = Output(opts)
+    from .. import api
+
+    result = api.migrate(
+        opts.project, opts.env_name, to=to, dry_run=dry_run, single_transaction=single_transaction,
+        lock_wait=lock_wait, confirm=out.confirm, emit=out.emit,
+    )  # fmt: skip
+    out.close_progress()
+    if opts.json:
+        out.json(result.to_dict())
+    else:
+        _render_migrate(out, result)
+    return result.exit_code()
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="What the migration does, e.g. add_tasks_index.")],
+    project: ProjectOpt = None,
+    format: FormatOpt = None,  # noqa: A002
+) -> int:
+    """Create the next migration file (timestamp or next number, like the folder) with up and down."""
+    opts = settings(ctx, project=project, format=format)
+    out = Output(opts)
+    from .. import api
+
+    path = api.new(opts.project, name)
+    if opts.json:
+        out.json({"created": str(path)})
+    else:
+        out.console.print(f"created [bold]{path}[/bold]")
+    return 0
+
+
+def _render_validate(out: Output, result: Any) -> None:
+    from .render import badge, findings_table
+
+    out.console.print(f"{len(result.migrations)} migration file(s): {badge(result.status)}")
+    if result.findings:
+        out.console.print(findings_table(result.findings))
+
+
+def _render_status(out: Output, result: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{result.env}: {result.target}", title_justify="left")
+    for column in ("version", "name", "state", "applied at", "by", "ms"):
+        table.add_column(column)
+    for row in result.applied:
+        table.add_row(row.version, row.name, "[green]applied[/]", row.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      row.applied_by, f"{row.duration_ms or 0:.0f}")  # fmt: skip
+    for migration in result.pending:
+        table.add_row(migration.version, migration.name, "[yellow]pending[/]", "", "", "")
+    out.console.print(table)
+    if result.findings:
+        from .render import findings_table
+
+        out.console.print(findings_table(result.findings))
+
+
+def _render_migrate(out: Output, result: Any) -> None:
+    verb = "would apply" if result.dry_run else "applied"
+    for row in result.applied:
+        out.console.print(
+            f"  {verb} {row['version']}_{row['name']}  [dim]{row['duration_ms']:.0f} ms[/dim]"
+        )
+    for note in result.notes:
+        out.console.print(f"  [yellow]note:[/yellow] {note}")
+    count = len(result.applied)
+    suffix = " (rolled back: dry run)" if result.dry_run else ""
+    summary = (
+        f"{verb} {count} migration(s) in {result.duration_ms:.0f} ms{suffix}"
+        if count
+        else "nothing to apply"
+    )
+    out.console.print(f"[bold]{summary}[/bold]")

@@ -1,0 +1,118 @@
+"""Running a migration section statement by statement, with failures mapped to ``file:line``.
+
+Migrate and rollback both run sections through ``execute_section``; a failure
+becomes a ``StatementFailed`` naming the file, line, column, statement index,
+SQLSTATE, the server's message, detail and hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ..masking import mask
+from .files import Migration
+from .parse import Statement, line_column, split
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass
+class StatementFailed(Exception):
+    """A statement of a migration failed on the server."""
+
+    migration: Migration
+    section: str
+    file: Path
+    line: int
+    column: int
+    statement_index: int
+    statement: str
+    sqlstate: str | None
+    server_message: str
+    detail: str | None = None
+    server_hint: str | None = None
+
+    @property
+    def lock_timeout(self) -> bool:
+        """Whether it failed waiting for a lock (``lock_timeout``)."""
+        return self.sqlstate == LOCK_NOT_AVAILABLE
+
+    @property
+    def location(self) -> str:
+        """``file:line:column``."""
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def describe(self) -> str:
+        """A multi-line, masked description for messages."""
+        lines = [
+            f"{self.location}: {self.server_message}",
+            f"  statement {self.statement_index + 1} of the {self.section} section: "
+            f"{_shorten(self.statement)}",
+        ]
+        if self.detail:
+            lines.append(f"  detail: {self.detail}")
+        if self.server_hint:
+            lines.append(f"  server hint: {self.server_hint}")
+        return mask("\n".join(lines))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, masked."""
+        return {
+            "file": str(self.file), "line": self.line, "column": self.column,
+            "statement_index": self.statement_index, "statement": mask(self.statement),
+            "sqlstate": self.sqlstate, "message": mask(self.server_message),
+            "detail": mask(self.detail or "") or None, "hint": self.server_hint,
+        }  # fmt: skip
+
+
+def statements_of(migration: Migration, section: str = "up") -> list[Statement]:
+    """The parsed statements of a section (raises ``SqlSyntaxError``)."""
+    text, _path, first_line = migration.section(section)
+    return split(text, first_line)
+
+
+def execute_section(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    section: str = "up",
+    statements: list[Statement] | None = None,
+) -> int:
+    """Run every statement of ``section`` on ``conn``; the number run.
+
+    The caller owns the transaction. Raises ``StatementFailed`` on the first error.
+    """
+    text, path, first_line = migration.section(section)
+    statements = statements if statements is not None else split(text, first_line)
+    for statement in statements:
+        try:
+            conn.execute(statement.sql, prepare=False)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and conn.broken:
+                raise
+            raise failure(exc, migration, section, statement, text, path, first_line) from None
+    return len(statements)
+
+
+def failure(exc: psycopg.Error, migration: Migration, section: str, statement: Statement,
+            text: str, path: Path, first_line: int) -> StatementFailed:  # fmt: skip
+    """A ``StatementFailed`` from a driver error, the server's position mapped into the file."""
+    diag = exc.diag
+    line, column = statement.line, statement.column
+    position = diag.statement_position
+    if position and position.isdigit():
+        line, column = line_column(text, statement.offset + int(position) - 1, first_line)
+    return StatementFailed(
+        migration=migration, section=section, file=Path(migration.shown_file(section)), line=line, column=column,
+        statement_index=statement.index, statement=statement.sql, sqlstate=diag.sqlstate,
+        server_message=diag.message_primary or str(exc).strip(), detail=diag.message_detail,
+        server_hint=diag.message_hint,
+    )  # fmt: skip
+
+
+def _shorten(sql: str, width: int = 120) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."

@@ -1,0 +1,260 @@
+"""Migration files: discovery, the up/down sections, transaction mode, checksums.
+
+Supabase/dbmate style: ``<version>_<name>.sql`` with a digits version (``003``,
+``20240101120000``). The up SQL comes first; an optional down section starts at a
+line ``-- migrate:down`` (dbmate's ``-- migrate:up`` marker is accepted and
+skipped), or lives in a sibling ``<version>_<name>.down.sql``.
+``-- pggate:no-transaction`` (or dbmate's ``-- migrate:up transaction:false``)
+makes a file run outside a transaction.
+
+The checksum is sha256 of the up section with line endings normalised, stored
+as ``sha256:<hex>`` so the algorithm can change without false drift.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..results import Finding, Severity
+
+FILE_PATTERN = re.compile(r"^(?P<version>\d+)_(?P<name>[^/]+?)(?P<down>\.down)?\.sql$")
+UP_MARKER = re.compile(r"^\s*--\s*migrate:up\b(?P<options>.*)$", re.IGNORECASE)
+DOWN_MARKER = re.compile(r"^\s*--\s*migrate:down\b.*$", re.IGNORECASE)
+NO_TRANSACTION = re.compile(r"^\s*--\s*pggate:no-transaction\b", re.IGNORECASE | re.MULTILINE)
+GATE = "validate"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration: its version, sections and how to run it.
+
+    ``up_line``/``down_line`` are the 1-based file lines where each section's SQL
+    starts, so a position inside a section maps back to ``file:line``.
+    """
+
+    version: str
+    name: str
+    path: Path
+    up_sql: str
+    down_sql: str | None
+    down_path: Path | None
+    transactional: bool
+    checksum: str
+    down_checksum: str | None
+    up_line: int = 1
+    down_line: int = 1
+    display: str = ""  # the path as users see it: relative to the project
+
+    @property
+    def shown(self) -> str:
+        """The file as shown in messages (project-relative when known)."""
+        return self.display or str(self.path)
+
+    def shown_file(self, section: str) -> str:
+        """The file holding ``section`` as shown in messages."""
+        if section == "down" and self.down_path is not None:
+            return str(Path(self.shown).with_name(self.down_path.name))
+        return self.shown
+
+    @property
+    def number(self) -> int:
+        """The version as a number, for ordering and ``--to``."""
+        return int(self.version)
+
+    @property
+    def label(self) -> str:
+        """``<version>_<name>``."""
+        return f"{self.version}_{self.name}"
+
+    def section(self, which: str) -> tuple[str, Path, int]:
+        """SQL, file and first line of the ``up`` or ``down`` section."""
+        if which == "up":
+            return self.up_sql, self.path, self.up_line
+        if self.down_sql is None:
+            raise ValueError(f"{self.label} has no down section")
+        return self.down_sql, self.down_path or self.path, self.down_line
+
+
+@dataclass(frozen=True)
+class MigrationSet:
+    """The migrations of a folder, in version order, and what was wrong with the files."""
+
+    folder: Path
+    migrations: tuple[Migration, ...]
+    findings: tuple[Finding, ...] = ()
+
+    def by_version(self) -> dict[str, Migration]:
+        """Migrations keyed by version."""
+        return {m.version: m for m in self.migrations}
+
+
+def checksum(text: str) -> str:
+    """``sha256:<hex>`` of ``text`` with CRLF/CR normalised to LF."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "sha256:" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _finding(check: str, path: Path, message: str, hint: str, line: int | None = None,
+             severity: Severity = Severity.ERROR) -> Finding:  # fmt: skip
+    return Finding(check, GATE, severity, str(path), message, hint, file=str(path), line=line)
+
+
+def read_text(path: Path) -> str:
+    """A migration file's text: UTF-8 (a BOM is accepted), CRLF normalised."""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary data (NUL byte)")
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_sections(text: str) -> tuple[str, str | None, bool, int, int]:
+    """``(up, down, transactional, up_line, down_line)`` of a file's text.
+
+    A ``-- migrate:up`` marker counts only before any SQL (comments may precede
+    it); the first ``-- migrate:down`` line after it starts the down section.
+    """
+    lines = text.split("\n")
+    transactional = not NO_TRANSACTION.search(text)
+    up_start = 0
+    for index, line in enumerate(lines):
+        marker = UP_MARKER.match(line)
+        if marker:
+            up_start = index + 1
+            options = marker.group("options").replace(" ", "").lower()
+            transactional = transactional and "transaction:false" not in options
+            break
+        if line.strip() and not line.lstrip().startswith("--"):
+            break
+    index = _down_marker(lines, up_start)
+    if index is None:
+        return "\n".join(lines[up_start:]), None, transactional, up_start + 1, 1
+    up = "\n".join(lines[up_start:index])
+    return up, "\n".join(lines[index + 1 :]), transactional, up_start + 1, index + 2
+
+
+def _down_marker(lines: list[str], first: int) -> int | None:
+    """Index of the line holding the real ``-- migrate:down`` comment.
+
+    A marker-looking line inside a string or dollar-quoted body is not one: the
+    PostgreSQL scanner tells comments from strings.
+    """
+    candidates = [i for i in range(first, len(lines)) if DOWN_MARKER.match(lines[i])]
+    if len(candidates) <= 1 and not any("$" in line or "'" in line for line in lines[first:]):
+        return candidates[0] if candidates else None
+    from pglast import parser
+
+    offsets, position = [], 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+    try:
+        comments = {t.start for t in parser.scan("\n".join(lines)) if t.name == "SQL_COMMENT"}
+    except Exception:  # noqa: BLE001 - an unscannable file: the parser reports it later
+        return candidates[0] if candidates else None
+    for index in candidates:
+        line = lines[index]
+        if offsets[index] + len(line) - len(line.lstrip()) in comments:
+            return index
+    return None
+
+
+def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
+    """Every migration in ``folder``; problems with files become MIG findings.
+
+    Paths in findings and messages are shown relative to ``root`` (the project).
+    """
+    findings: list[Finding] = []
+
+    def shown(path: Path) -> Path:
+        return Path(os.path.relpath(path, root)) if root else path
+
+    if not folder.is_dir():
+        findings.append(_finding(
+            "MIG003", folder, f"migrations folder {folder} does not exist",
+            "create it, or fix [project] migrations in pggate.toml",
+        ))  # fmt: skip
+        return MigrationSet(folder, (), tuple(findings))
+    downs: dict[tuple[str, str], Path] = {}
+    ups: list[tuple[str, str, Path]] = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        match = FILE_PATTERN.match(path.name)
+        if not match:
+            if path.suffix == ".sql":
+                findings.append(_finding(
+                    "MIG003", shown(path), f"{path.name} does not match <version>_<name>.sql",
+                    "name it like 20240101120000_create_tasks.sql (digits, underscore, name)",
+                ))  # fmt: skip
+            continue
+        key = (match["version"], match["name"])
+        if match["down"]:
+            downs[key] = path
+        else:
+            ups.append((match["version"], match["name"], path))
+    migrations = []
+    for version, name, path in ups:
+        migration = _load_one(
+            version, name, path, downs.pop((version, name), None), findings, shown(path)
+        )
+        if migration is not None:
+            migrations.append(migration)
+    for (version, name), path in downs.items():
+        findings.append(_finding(
+            "MIG003", shown(path), f"down file {path.name} has no up file {version}_{name}.sql",
+            "rename it to match its migration, or delete it",
+        ))  # fmt: skip
+    migrations.sort(key=lambda m: (m.number, m.version, m.name))
+    findings.extend(_duplicates(migrations))
+    return MigrationSet(folder, tuple(migrations), tuple(findings))
+
+
+def _load_one(version: str, name: str, path: Path, down_path: Path | None,
+              findings: list[Finding], display: Path) -> Migration | None:  # fmt: skip
+    try:
+        text = read_text(path)
+        down_text = read_text(down_path) if down_path else None
+    except UnicodeDecodeError as exc:
+        findings.append(_finding(
+            "MIG009", display, f"{path.name} is not UTF-8 text ({exc.reason})",
+            "save the file as UTF-8",
+        ))  # fmt: skip
+        return None
+    up, down, transactional, up_line, down_line = split_sections(text)
+    if down is not None and down_text is not None:
+        findings.append(_finding(
+            "MIG010", display, f"{path.name} has a -- migrate:down section and a {down_path.name}",
+            "keep one down: the section in the file or the .down.sql file",
+        ))  # fmt: skip
+    if down is None and down_text is not None:
+        down, down_line = down_text, 1
+    if not up.strip():
+        findings.append(_finding(
+            "MIG004", display, f"{path.name} has no up SQL", "write the migration, or delete the file",
+        ))  # fmt: skip
+    return Migration(
+        version=version, name=name, path=path, up_sql=up, down_sql=down,
+        down_path=down_path if down_text is not None and down == down_text else None,
+        transactional=transactional, checksum=checksum(up),
+        down_checksum=checksum(down) if down is not None else None,
+        up_line=up_line, down_line=down_line, display=str(display),
+    )  # fmt: skip
+
+
+def _duplicates(migrations: list[Migration]) -> list[Finding]:
+    seen: dict[int, Migration] = {}
+    out = []
+    for migration in migrations:
+        other = seen.get(migration.number)
+        if other is not None:
+            out.append(_finding(
+                "MIG002", Path(migration.shown),
+                f"version {migration.version} is used by {other.path.name} and {migration.path.name}",
+                "give one of them a new version (pggate new NAME picks the next one)",
+            ))  # fmt: skip
+        seen[migration.number] = migration
+    return out

@@ -1,0 +1,211 @@
+"""pggate's own tables: the history of applied migrations and the append-only event log.
+
+The history row of a migration is written in the same transaction as the
+migration, so the two can never disagree. ``<schema>.events`` records every
+apply, rollback, failure and adopt, and survives rollbacks: it is the audit
+trail. ``<schema>.meta`` holds the version of these tables so later releases
+can upgrade them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from .. import __version__
+from ..db import split_qualified
+
+TABLES_VERSION = 1
+
+_CREATE = """
+create schema if not exists {schema};
+create table if not exists {history} (
+    version        text primary key,
+    name           text not null,
+    checksum       text not null,
+    down_checksum  text,
+    transactional  boolean not null default true,
+    started_at     timestamptz not null,
+    finished_at    timestamptz not null default clock_timestamp(),
+    duration_ms    double precision,
+    applied_by     text not null default current_user,
+    os_user        text,
+    pggate_version text,
+    run_id         text,
+    fingerprint    text,
+    snapshot       bytea
+);
+create table if not exists {events} (
+    id              bigserial primary key,
+    at              timestamptz not null default clock_timestamp(),
+    kind            text not null,
+    version         text,
+    name            text,
+    run_id          text,
+    sqlstate        text,
+    statement_index integer,
+    message         text,
+    details         jsonb,
+    db_user         text not null default current_user,
+    os_user         text
+);
+create table if not exists {meta} (key text primary key, value text not null);
+insert into {meta} (key, value) values ('tables_version', {version})
+    on conflict (key) do nothing;
+"""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A history row."""
+
+    version: str
+    name: str
+    checksum: str
+    down_checksum: str | None
+    transactional: bool
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: float | None
+    applied_by: str
+    os_user: str | None
+    pggate_version: str | None
+    run_id: str | None
+    fingerprint: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape for ``status``."""
+        return {
+            "version": self.version,
+            "name": self.name,
+            "checksum": self.checksum,
+            "applied_at": self.finished_at.isoformat(),
+            "applied_by": self.applied_by,
+            "os_user": self.os_user,
+            "duration_ms": self.duration_ms,
+            "run_id": self.run_id,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def os_user() -> str:
+    """Who runs pggate on this machine (CI user names included)."""
+    for variable in ("GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR"):
+        if os.environ.get(variable):
+            return f"{os.environ[variable]} (ci)"
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class History:
+    """The history and events tables named by ``history_table`` (``schema.table``)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], history_table: str) -> None:
+        self.conn = conn
+        self.schema, self.table = split_qualified(history_table)
+        self.history = sql.Identifier(self.schema, self.table)
+        self.events = sql.Identifier(self.schema, "events")
+        self.meta = sql.Identifier(self.schema, "meta")
+
+    def exists(self) -> bool:
+        """Whether the history table exists."""
+        row = self.conn.execute(
+            "select to_regclass(%s) is not null as ok", (f'"{self.schema}"."{self.table}"',)
+        ).fetchone()
+        return bool(row and row["ok"])
+
+    def ensure(self) -> None:
+        """Create pggate's schema and tables when missing (idempotent)."""
+        if self.exists():
+            return
+        query = sql.SQL(_CREATE).format(
+            schema=sql.Identifier(self.schema),
+            history=self.history,
+            events=self.events,
+            meta=self.meta,
+            version=sql.Literal(str(TABLES_VERSION)),
+        )
+        with self.conn.transaction():
+            self.conn.execute(query)
+
+    def applied(self) -> list[Applied]:
+        """Applied migrations in version order (empty when the table does not exist)."""
+        if not self.exists():
+            return []
+        rows = self.conn.execute(
+            sql.SQL(
+                "select version, name, checksum, down_checksum, transactional, started_at, "
+                "finished_at, duration_ms, applied_by, os_user, pggate_version, run_id, fingerprint "
+                "from {} order by length(version), version"
+            ).format(self.history)
+        ).fetchall()
+        return sorted((Applied(**row) for row in rows), key=lambda a: int(a.version))
+
+    def record(self, migration: Any, *, started_at: datetime, duration_ms: float, run_id: str,
+               fingerprint: str | None = None, snapshot: bytes | None = None) -> None:  # fmt: skip
+        """Insert the history row of ``migration`` (inside the caller's transaction)."""
+        self.conn.execute(
+            sql.SQL(
+                "insert into {} (version, name, checksum, down_checksum, transactional, started_at, "
+                "duration_ms, os_user, pggate_version, run_id, fingerprint, snapshot) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            ).format(self.history),
+            (migration.version, migration.name, migration.checksum, migration.down_checksum,
+             migration.transactional, started_at, duration_ms, os_user(), __version__, run_id,
+             fingerprint, snapshot),
+        )  # fmt: skip
+
+    def set_fingerprint(self, version: str, fingerprint: str, snapshot: bytes | None) -> None:
+        """Store the schema fingerprint (and compressed snapshot) recorded after ``version``."""
+        self.conn.execute(
+            sql.SQL("update {} set fingerprint = %s, snapshot = %s where version = %s").format(
+                self.history
+            ),
+            (fingerprint, snapshot, version),
+        )
+
+    def snapshot_of(self, version: str) -> tuple[str | None, bytes | None]:
+        """``(fingerprint, compressed snapshot)`` recorded after ``version``."""
+        row = self.conn.execute(
+            sql.SQL("select fingerprint, snapshot from {} where version = %s").format(self.history),
+            (version,),
+        ).fetchone()
+        return (row["fingerprint"], row["snapshot"]) if row else (None, None)
+
+    def delete(self, version: str) -> None:
+        """Remove the history row of ``version`` (a rollback, inside its transaction)."""
+        self.conn.execute(
+            sql.SQL("delete from {} where version = %s").format(self.history), (version,)
+        )
+
+    def log(self, kind: str, *, version: str | None = None, name: str | None = None,
+            run_id: str | None = None, sqlstate: str | None = None,
+            statement_index: int | None = None, message: str | None = None,
+            details: dict[str, Any] | None = None) -> None:  # fmt: skip
+        """Append an event (``apply``, ``rollback``, ``failure``, ``adopt``)."""
+        self.conn.execute(
+            sql.SQL(
+                "insert into {} (kind, version, name, run_id, sqlstate, statement_index, message, "
+                "details, os_user) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            ).format(self.events),
+            (kind, version, name, run_id, sqlstate, statement_index, message,
+             Jsonb(details) if details is not None else None, os_user()),
+        )  # fmt: skip
+
+    def events_of(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Logged events, oldest first (optionally of one kind)."""
+        if not self.exists():
+            return []
+        query = sql.SQL("select * from {} {} order by id").format(
+            self.events, sql.SQL("where kind = %s" if kind else "")
+        )
+        return self.conn.execute(query, (kind,) if kind else ()).fetchall()

@@ -1,0 +1,308 @@
+"""Applying pending migrations: locked, atomic per migration, retried on lock timeouts.
+
+Each migration runs in one transaction together with its history row, so a
+failure, a crash or a SIGKILL leaves either all of it or none of it. A file
+marked ``-- pggate:no-transaction`` runs statement by statement and is recorded
+only after its last statement succeeded. Concurrent runners serialise on a
+session advisory lock (polled, see ``db.advisory_lock``); the loser waits, then
+finds nothing pending.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from ..db import advisory_lock, set_timeouts
+from ..errors import LockTimeout, MigrationFailed, MigrationFileError
+from ..events import NULL_EMIT, Emit, Event
+from ..masking import mask
+from .executor import StatementFailed, execute_section, statements_of
+from .files import Migration
+from .history import History
+
+LOCK_RETRIES = (0.5, 1.0, 2.0)  # seconds to wait before each retry after a lock timeout
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run would apply."""
+
+    pending: tuple[Migration, ...]
+    applied_versions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class MigrateResult:
+    """What ``pggate migrate`` returns."""
+
+    env: str
+    target: str
+    run_id: str
+    applied: tuple[dict[str, Any], ...] = ()
+    dry_run: bool = False
+    single_transaction: bool = False
+    duration_ms: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def exit_code(self) -> int:
+        """Always 0: failures are raised as ``MigrationFailed``."""
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for ``migrate --format json``."""
+        return {
+            "env": self.env, "target": self.target, "run_id": self.run_id,
+            "status": "dry-run" if self.dry_run else "applied",
+            "applied": list(self.applied), "dry_run": self.dry_run,
+            "single_transaction": self.single_transaction,
+            "duration_ms": round(self.duration_ms, 1), "notes": list(self.notes),
+        }  # fmt: skip
+
+
+def plan(migrations: tuple[Migration, ...], history: History, to: str | None = None) -> Plan:
+    """Pending migrations up to ``to``; refuses out-of-order and edited applied files."""
+    applied = {a.version: a for a in history.applied()}
+    by_version = {m.version: m for m in migrations}
+    for version, row in applied.items():
+        local = by_version.get(version)
+        if local is not None and local.checksum != row.checksum:
+            raise MigrationFileError(
+                f"{local.shown}: applied migration {version} was edited after it was applied "
+                f"(recorded {row.checksum[:19]}..., file {local.checksum[:19]}...)",
+                hint="restore the file as applied (git checkout) and put the change in a new "
+                "migration (pggate new NAME)",
+            )
+    limit = int(to) if to is not None else None
+    pending = [
+        m for m in migrations if m.version not in applied and (limit is None or m.number <= limit)
+    ]
+    newest = max((int(v) for v in applied), default=-1)
+    late = [m for m in pending if m.number < newest]
+    if late:
+        raise MigrationFileError(
+            f"{late[0].shown}: version {late[0].version} is older than the newest applied "
+            f"version ({newest}) but was never applied",
+            hint="give it a version newer than every applied one (rename the file), so every "
+            "environment applies migrations in the same order",
+        )
+    return Plan(tuple(pending), frozenset(applied))
+
+
+class Runner:
+    """Applies a plan on one connection (the session's)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], history: History, *, env: str, target: str,
+                 lock_timeout: float | None, statement_timeout: float | None,
+                 emit: Emit = NULL_EMIT, run_id: str | None = None) -> None:  # fmt: skip
+        self.conn = conn
+        self.history = history
+        self.env = env
+        self.target = target
+        self.lock_timeout = lock_timeout
+        self.statement_timeout = statement_timeout
+        self.emit = emit
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.applied: list[dict[str, Any]] = []
+
+    def migrate(self, migrations: tuple[Migration, ...], *, to: str | None = None,
+                dry_run: bool = False, single_transaction: bool = False,
+                lock_wait: float = 60.0) -> MigrateResult:  # fmt: skip
+        """Take the lock, plan, apply; a ``MigrateResult`` or ``MigrationFailed``."""
+        started = time.perf_counter()
+        notes: list[str] = []
+        with advisory_lock(self.conn, wait=lock_wait):
+            if not dry_run:
+                self.history.ensure()
+            the_plan = plan(migrations, self.history, to)
+            pending = the_plan.pending
+            if (dry_run or single_transaction) and any(not m.transactional for m in pending):
+                first = next(m for m in pending if not m.transactional)
+                if single_transaction:
+                    raise MigrationFileError(
+                        f"{first.shown} runs outside a transaction (-- pggate:no-transaction), "
+                        "so --single-transaction cannot include it",
+                        hint=f"migrate --to {_before(pending, first)} first, then run the rest",
+                    )
+                notes.append(f"dry run stops before {first.label}: it runs outside a transaction")
+                pending = pending[: pending.index(first)]
+            self.emit(Event("migrate.planned", f"{len(pending)} pending migration(s)",
+                            {"pending": [m.label for m in pending], "important": False}))  # fmt: skip
+            set_timeouts(
+                self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
+            )
+            if dry_run or single_transaction:
+                self._all_in_one(pending, dry_run=dry_run)
+            else:
+                for index, migration in enumerate(pending):
+                    self._progress(index, len(pending), migration)
+                    self._apply(migration)
+                if pending:
+                    self._progress(len(pending), len(pending), pending[-1])
+        return MigrateResult(
+            env=self.env, target=self.target, run_id=self.run_id, applied=tuple(self.applied),
+            dry_run=dry_run, single_transaction=single_transaction,
+            duration_ms=(time.perf_counter() - started) * 1000, notes=tuple(notes),
+        )  # fmt: skip
+
+    # ------------------------------------------------------------ one migration
+
+    def _apply(self, migration: Migration) -> None:
+        if not migration.transactional:
+            self._apply_outside_transaction(migration)
+            return
+        statements = statements_of(migration)
+        for attempt, delay in enumerate((*LOCK_RETRIES, None)):
+            try:
+                with self.conn.transaction():
+                    self._run_and_record(migration, statements)
+                break
+            except StatementFailed as failed:
+                if failed.lock_timeout and delay is not None:
+                    self.emit(Event("migration.retry", f"{migration.label}: lock timeout, retry "
+                                    f"{attempt + 1} in {delay:g}s", {"version": migration.version}))  # fmt: skip
+                    time.sleep(delay)
+                    continue
+                self._fail(failed)
+        self._reset_session()
+
+    def _run_and_record(self, migration: Migration, statements: list[Any]) -> None:
+        started_at, clock = datetime.now(UTC), time.perf_counter()
+        execute_section(self.conn, migration, "up", statements)
+        self.conn.execute("reset role")  # a migration's SET ROLE must not own our history row
+        duration = (time.perf_counter() - clock) * 1000
+        self.history.record(
+            migration, started_at=started_at, duration_ms=duration, run_id=self.run_id
+        )
+        self.history.log("apply", version=migration.version, name=migration.name, run_id=self.run_id,
+                         details={"duration_ms": round(duration, 1)})  # fmt: skip
+        self.applied.append({"version": migration.version, "name": migration.name,
+                             "file": migration.shown, "duration_ms": round(duration, 1),
+                             "statements": len(statements)})  # fmt: skip
+        self.emit(Event("migration.applied", f"applied {migration.label} ({duration:.0f} ms)",
+                        {"version": migration.version, "duration_ms": duration, "important": False}))  # fmt: skip
+
+    def _apply_outside_transaction(self, migration: Migration) -> None:
+        statements = statements_of(migration)
+        started_at, clock = datetime.now(UTC), time.perf_counter()
+        try:
+            execute_section(self.conn, migration, "up", statements)
+        except StatementFailed as failed:
+            invalid = self._invalid_indexes()
+            self._fail(failed, outside=True, invalid=invalid)
+        invalid = self._invalid_indexes()
+        if invalid:
+            raise MigrationFailed(
+                f"{migration.shown}: index build left invalid index(es): {', '.join(invalid)}",
+                hint="; ".join(f"drop index concurrently {name}" for name in invalid)
+                + " — then rerun pggate migrate",
+            )
+        duration = (time.perf_counter() - clock) * 1000
+        with self.conn.transaction():
+            self.conn.execute("reset role")
+            self.history.record(
+                migration, started_at=started_at, duration_ms=duration, run_id=self.run_id
+            )
+            self.history.log("apply", version=migration.version, name=migration.name,
+                             run_id=self.run_id, details={"transactional": False})  # fmt: skip
+        self.applied.append({"version": migration.version, "name": migration.name,
+                             "file": migration.shown, "duration_ms": round(duration, 1),
+                             "statements": len(statements), "transactional": False})  # fmt: skip
+        self._reset_session()
+
+    def _all_in_one(self, pending: tuple[Migration, ...], *, dry_run: bool) -> None:
+        try:
+            with self.conn.transaction():
+                if dry_run:
+                    self.history.ensure()  # inside the transaction: rolled back with the rest
+                for index, migration in enumerate(pending):
+                    self._progress(index, len(pending), migration)
+                    self._run_and_record(migration, statements_of(migration))
+                if dry_run:
+                    raise psycopg.Rollback()
+        except StatementFailed as failed:
+            self.applied.clear()
+            self._fail(failed)
+        self._reset_session()
+
+    # ------------------------------------------------------------ helpers
+
+    def _fail(self, failed: StatementFailed, *, outside: bool = False,
+              invalid: list[str] | None = None) -> None:  # fmt: skip
+        migration = failed.migration
+        try:
+            self.history.ensure()
+            self.history.log("failure", version=migration.version, name=migration.name,
+                             run_id=self.run_id, sqlstate=failed.sqlstate,
+                             statement_index=failed.statement_index,
+                             message=mask(failed.server_message), details=failed.to_dict())  # fmt: skip
+        except psycopg.Error:
+            pass  # the failure itself is what matters; the log is best effort
+        if failed.lock_timeout:
+            raise LockTimeout(
+                f"{failed.location}: could not get a lock within lock_timeout after "
+                f"{len(LOCK_RETRIES)} retries; blocked by {self._blockers()}",
+                hint="wait for the blocking transaction to finish (or end it), then rerun; "
+                "nothing of this migration was applied",
+                failure=failed.to_dict(),
+                applied=list(self.applied),
+            )
+        if outside:
+            hint = (f"this file runs outside a transaction: statements before statement "
+                    f"{failed.statement_index + 1} stayed applied; make them idempotent "
+                    "(IF NOT EXISTS) and rerun, or undo them by hand")  # fmt: skip
+            if invalid:
+                hint += "; invalid indexes to drop: " + ", ".join(invalid)
+        else:
+            hint = "the migration was rolled back; fix the file (or add a new migration) and rerun"
+        raise MigrationFailed(
+            f"migration {migration.label} failed\n{failed.describe()}",
+            hint=hint,
+            failure=failed.to_dict(),
+            applied=list(self.applied),
+        )
+
+    def _blockers(self) -> str:
+        rows = self.conn.execute(
+            """
+            select distinct a.pid, a.state, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 120) as query,
+                   a.application_name, a.xact_start
+            from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            where l.granted and l.locktype = 'relation' and a.pid <> pg_backend_pid()
+              and a.datname = current_database() and a.xact_start is not null
+            order by a.xact_start limit 3
+            """
+        ).fetchall()
+        if not rows:
+            return "a transaction that has since finished"
+        return "; ".join(f"pid {r['pid']} ({r['state']}, {r['application_name'] or '?'}): {r['query']}"
+                         for r in rows)  # fmt: skip
+
+    def _invalid_indexes(self) -> list[str]:
+        rows = self.conn.execute(
+            "select format('%I.%I', n.nspname, c.relname) as name from pg_index i "
+            "join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace "
+            "where not i.indisvalid order by 1"
+        ).fetchall()
+        return [r["name"] for r in rows]
+
+    def _reset_session(self) -> None:
+        # A migration may SET search_path or ROLE without resetting them; the next must not inherit it.
+        self.conn.execute("reset all")
+        set_timeouts(
+            self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
+        )
+
+    def _progress(self, done: int, total: int, migration: Migration) -> None:
+        message = f"migrating {migration.label}" if done < total else "migrated"
+        self.emit(Event("migrate.progress", message, {"total": total, "done": done}))
+
+
+def _before(pending: tuple[Migration, ...], first: Migration) -> str:
+    index = pending.index(first)
+    return pending[index - 1].version if index else "0"
