@@ -56,7 +56,9 @@ class Output:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+            # Piped output is read by tools and people grepping logs: wide, not wrapped at 80.
+            width = None if sys.stdout.isatty() else 160
+            self._console = Console(file=sys.stdout, highlight=False, width=width)
         return self._console
 
     @property
@@ -65,7 +67,7 @@ class Output:
         if self._err is None:
             from rich.console import Console
 
-            self._err = Console(file=sys.stderr, highlight=False)
+            self._err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
         return self._err
 
     @property

@@ -232,10 +232,6 @@ def _load_one(version: str, name: str, path: Path, down_path: Path | None,
         ))  # fmt: skip
     if down is None and down_text is not None:
         down, down_line = down_text, 1
-    if not up.strip():
-        findings.append(_finding(
-            "MIG004", display, f"{path.name} has no up SQL", "write the migration, or delete the file",
-        ))  # fmt: skip
     return Migration(
         version=version, name=name, path=path, up_sql=up, down_sql=down,
         down_path=down_path if down_text is not None and down == down_text else None,

@@ -90,6 +90,11 @@ def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
         statements = statements_of(migration, "up")
     except SqlSyntaxError as err:
         return [_syntax(migration, "up", err)]
+    if not statements:
+        findings.append(Finding(
+            "MIG004", GATE, Severity.ERROR, migration.shown, f"{migration.label} has no up SQL",
+            "write the migration, or delete the file", file=migration.shown,
+        ))  # fmt: skip
     if migration.transactional:
         findings.extend(_no_transaction_statements(migration, statements))
     findings.extend(lint(migration, statements))
