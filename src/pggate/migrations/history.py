@@ -151,17 +151,24 @@ class History:
         return sorted((Applied(**row) for row in rows), key=lambda a: int(a.version))
 
     def record(self, migration: Any, *, started_at: datetime, duration_ms: float, run_id: str,
-               fingerprint: str | None = None, snapshot: bytes | None = None) -> None:  # fmt: skip
-        """Insert the history row of ``migration`` (inside the caller's transaction)."""
+               fingerprint: str | None = None, snapshot: bytes | None = None,
+               details: dict[str, Any] | None = None) -> None:  # fmt: skip
+        """Insert the history row of ``migration`` and its ``apply`` event, in one round trip.
+
+        Runs inside the caller's transaction: the row commits with the migration or not at all.
+        """
         self.conn.execute(
             sql.SQL(
-                "insert into {} (version, name, checksum, down_checksum, transactional, started_at, "
-                "duration_ms, os_user, pggate_version, run_id, fingerprint, snapshot) "
-                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            ).format(self.history),
+                "with recorded as (insert into {} (version, name, checksum, down_checksum, "
+                "transactional, started_at, duration_ms, os_user, pggate_version, run_id, "
+                "fingerprint, snapshot) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "returning version, name, run_id, os_user) "
+                "insert into {} (kind, version, name, run_id, details, os_user) "
+                "select 'apply', version, name, run_id, %s, os_user from recorded"
+            ).format(self.history, self.events),
             (migration.version, migration.name, migration.checksum, migration.down_checksum,
              migration.transactional, started_at, duration_ms, os_user(), __version__, run_id,
-             fingerprint, snapshot),
+             fingerprint, snapshot, Jsonb(details or {})),
         )  # fmt: skip
 
     def set_fingerprint(self, version: str, fingerprint: str, snapshot: bytes | None) -> None:

@@ -23,37 +23,34 @@ from typing import Any
 
 from ..results import Finding, Severity
 from .files import Migration
-from .parse import Statement, parse_tree
+from .parse import Statement
 
 GATE = "validate"
 
 
 @dataclass(frozen=True)
 class Site:
-    """A statement to lint, and the tables created before it in the same migration."""
+    """A statement to lint (its parse-tree node) and the tables created before it in the migration."""
 
-    node: Any
+    kind: str
+    node: dict[str, Any]
     statement: Statement
     created: frozenset[str]
 
-    def existing(self, relation: Any) -> bool:
+    def existing(self, relation: dict[str, Any] | None) -> bool:
         """Whether ``relation`` (a RangeVar) existed before this migration."""
         return relation is not None and _name(relation) not in self.created
 
 
-def _name(relation: Any) -> str:
-    return f"{relation.schemaname or 'public'}.{relation.relname}"
+def _name(relation: dict[str, Any]) -> str:
+    return f"{relation.get('schemaname', 'public')}.{relation['relname']}"
 
 
-def _enum(node: Any, attr: str) -> str:
-    value = getattr(node, attr, None)
-    return getattr(value, "name", str(value))
-
-
-def _cmds(site: Site, subtype: str) -> list[Any]:
-    if type(site.node).__name__ != "AlterTableStmt" or not site.existing(site.node.relation):
+def _cmds(site: Site, subtype: str) -> list[dict[str, Any]]:
+    if site.kind != "AlterTableStmt" or not site.existing(site.node.get("relation")):
         return []
-    return [c for c in site.node.cmds or () if _enum(c, "subtype") == subtype]
+    cmds = (c["AlterTableCmd"] for c in site.node.get("cmds", []) if "AlterTableCmd" in c)
+    return [c for c in cmds if c.get("subtype") == subtype]
 
 
 Rule = Callable[[Site], tuple[str, str] | None]
@@ -62,9 +59,9 @@ Rule = Callable[[Site], tuple[str, str] | None]
 def lnt001_index_not_concurrent(site: Site) -> tuple[str, str] | None:
     """LNT001: CREATE INDEX without CONCURRENTLY on an existing table."""
     node = site.node
-    if type(node).__name__ == "IndexStmt" and not node.concurrent and site.existing(node.relation):
+    if site.kind == "IndexStmt" and not node.get("concurrent") and site.existing(node["relation"]):
         return (
-            f"CREATE INDEX on existing table {_name(node.relation)} without CONCURRENTLY "
+            f"CREATE INDEX on existing table {_name(node['relation'])} without CONCURRENTLY "
             "blocks writes while it builds",
             "use CREATE INDEX CONCURRENTLY in its own file marked -- pggate:no-transaction",
         )
@@ -74,11 +71,12 @@ def lnt001_index_not_concurrent(site: Site) -> tuple[str, str] | None:
 def lnt002_not_null_without_default(site: Site) -> tuple[str, str] | None:
     """LNT002: ADD COLUMN NOT NULL without DEFAULT on an existing table."""
     for cmd in _cmds(site, "AT_AddColumn"):
-        kinds = {_enum(c, "contype") for c in (cmd.def_.constraints or ())}
+        column = cmd["def"]["ColumnDef"]
+        kinds = {c["Constraint"]["contype"] for c in column.get("constraints", [])}
         if "CONSTR_NOTNULL" in kinds and "CONSTR_DEFAULT" not in kinds:
             return (
-                f"ADD COLUMN {cmd.def_.colname} NOT NULL without DEFAULT on existing table "
-                f"{_name(site.node.relation)} fails when the table has rows",
+                f"ADD COLUMN {column['colname']} NOT NULL without DEFAULT on existing table "
+                f"{_name(site.node['relation'])} fails when the table has rows",
                 "add a DEFAULT, or add the column nullable, backfill in batches, then SET NOT NULL",
             )
     return None
@@ -88,8 +86,8 @@ def lnt003_type_change(site: Site) -> tuple[str, str] | None:
     """LNT003: ALTER COLUMN TYPE on an existing table."""
     for cmd in _cmds(site, "AT_AlterColumnType"):
         return (
-            f"changing the type of {_name(site.node.relation)}.{cmd.name} can rewrite the table "
-            "under an ACCESS EXCLUSIVE lock",
+            f"changing the type of {_name(site.node['relation'])}.{cmd['name']} can rewrite the "
+            "table under an ACCESS EXCLUSIVE lock",
             "add a new column, backfill it in batches, switch reads, then drop the old column",
         )
     return None
@@ -98,11 +96,12 @@ def lnt003_type_change(site: Site) -> tuple[str, str] | None:
 def lnt004_constraint_validated(site: Site) -> tuple[str, str] | None:
     """LNT004: foreign key or check added without NOT VALID to an existing table."""
     for cmd in _cmds(site, "AT_AddConstraint"):
-        kind = _enum(cmd.def_, "contype")
-        if kind in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not cmd.def_.skip_validation:
+        constraint = cmd["def"]["Constraint"]
+        kind = constraint["contype"]
+        if kind in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not constraint.get("skip_validation"):
             return (
-                f"ADD CONSTRAINT {cmd.def_.conname or ''} on existing table "
-                f"{_name(site.node.relation)} scans the whole table under lock",
+                f"ADD CONSTRAINT {constraint.get('conname', '')} on existing table "
+                f"{_name(site.node['relation'])} scans the whole table under lock",
                 "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (weaker lock)",
             )
     return None
@@ -110,13 +109,14 @@ def lnt004_constraint_validated(site: Site) -> tuple[str, str] | None:
 
 def lnt005_breaking_change(site: Site) -> tuple[str, str] | None:
     """LNT005: DROP TABLE, DROP COLUMN or RENAME."""
-    node = site.node
-    kind = type(node).__name__
-    if kind == "DropStmt" and _enum(node, "removeType") == "OBJECT_TABLE":
+    if site.kind == "DropStmt" and site.node.get("removeType") == "OBJECT_TABLE":
         return "DROP TABLE breaks code that still uses the table", _EXPAND_CONTRACT
     if _cmds(site, "AT_DropColumn"):
         return "DROP COLUMN breaks code that still reads or writes the column", _EXPAND_CONTRACT
-    if kind == "RenameStmt" and _enum(node, "renameType") in ("OBJECT_TABLE", "OBJECT_COLUMN"):
+    if site.kind == "RenameStmt" and site.node.get("renameType") in (
+        "OBJECT_TABLE",
+        "OBJECT_COLUMN",
+    ):
         return "RENAME breaks code that uses the old name", _EXPAND_CONTRACT
     return None
 
@@ -136,16 +136,16 @@ RULES: dict[str, Rule] = {
 _RISKY = ("LNT001", "LNT002", "LNT003", "LNT004")
 
 
-def lint(migration: Migration, statements: list[Statement]) -> list[Finding]:
-    """LNT findings (warnings) for the up section of ``migration``."""
+def lint(migration: Migration, statements: list[Statement],
+         trees: list[list[tuple[str, dict[str, Any]]]]) -> list[Finding]:  # fmt: skip
+    """LNT findings (warnings) for the up section of ``migration`` (``trees``: one per statement)."""
     findings: list[Finding] = []
     created: set[str] = set()
     lock_timeout_set = False
     warned_timeout = False
-    for statement in statements:
-        nodes = [raw.stmt for raw in parse_tree(statement.sql)]
-        for node in nodes:
-            site = Site(node, statement, frozenset(created))
+    for statement, nodes in zip(statements, trees, strict=True):
+        for kind, node in nodes:
+            site = Site(kind, node, statement, frozenset(created))
             hits = [(rule_id, rule(site)) for rule_id, rule in RULES.items()]
             for rule_id, hit in hits:
                 if hit:
@@ -159,11 +159,10 @@ def lint(migration: Migration, statements: list[Statement]) -> list[Finding]:
                     "in this file", "pggate sets the environment's lock_timeout; add "
                     "`set lock_timeout = '5s';` at the top of the file for runs by other tools",
                 ))  # fmt: skip
-            kind = type(node).__name__
-            if kind == "VariableSetStmt" and node.name == "lock_timeout":
+            if kind == "VariableSetStmt" and node.get("name") == "lock_timeout":
                 lock_timeout_set = True
             if kind in ("CreateStmt", "CreateTableAsStmt"):
-                relation = node.relation if kind == "CreateStmt" else node.into.rel
+                relation = node["relation"] if kind == "CreateStmt" else node["into"]["rel"]
                 created.add(_name(relation))
     return findings
 

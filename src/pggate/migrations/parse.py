@@ -67,11 +67,18 @@ def split(text: str, first_line: int = 1) -> list[Statement]:
     return statements
 
 
-def parse_tree(sql: str) -> list[Any]:
-    """The parse tree (``RawStmt`` nodes) of ``sql``."""
-    import pglast
+def parse_tree(sql: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(node kind, node)`` of each statement in ``sql``, from the parser's JSON tree.
 
-    return list(pglast.parse_sql(sql))
+    JSON dicts rather than pglast's AST objects: ten times faster to build, which
+    matters when validating hundreds of files before every migrate.
+    """
+    import json
+
+    from pglast import parser
+
+    tree = json.loads(parser.parse_sql_json(sql))
+    return [next(iter(raw["stmt"].items())) for raw in tree.get("stmts", [])]
 
 
 def _parse_error(exc: Exception, length: int) -> tuple[str, int]:

@@ -169,18 +169,14 @@ class Runner:
                     time.sleep(delay)
                     continue
                 self._fail(failed)
-        self._reset_session()
 
     def _run_and_record(self, migration: Migration, statements: list[Any]) -> None:
         started_at, clock = datetime.now(UTC), time.perf_counter()
         execute_section(self.conn, migration, "up", statements)
-        self.conn.execute("reset role")  # a migration's SET ROLE must not own our history row
         duration = (time.perf_counter() - clock) * 1000
-        self.history.record(
-            migration, started_at=started_at, duration_ms=duration, run_id=self.run_id
-        )
-        self.history.log("apply", version=migration.version, name=migration.name, run_id=self.run_id,
-                         details={"duration_ms": round(duration, 1)})  # fmt: skip
+        self._reset_session()
+        self.history.record(migration, started_at=started_at, duration_ms=duration, run_id=self.run_id,
+                            details={"duration_ms": round(duration, 1)})  # fmt: skip
         self.applied.append({"version": migration.version, "name": migration.name,
                              "file": migration.shown, "duration_ms": round(duration, 1),
                              "statements": len(statements)})  # fmt: skip
@@ -204,16 +200,12 @@ class Runner:
             )
         duration = (time.perf_counter() - clock) * 1000
         with self.conn.transaction():
-            self.conn.execute("reset role")
-            self.history.record(
-                migration, started_at=started_at, duration_ms=duration, run_id=self.run_id
-            )
-            self.history.log("apply", version=migration.version, name=migration.name,
-                             run_id=self.run_id, details={"transactional": False})  # fmt: skip
+            self._reset_session()
+            self.history.record(migration, started_at=started_at, duration_ms=duration,
+                                run_id=self.run_id, details={"transactional": False})  # fmt: skip
         self.applied.append({"version": migration.version, "name": migration.name,
                              "file": migration.shown, "duration_ms": round(duration, 1),
                              "statements": len(statements), "transactional": False})  # fmt: skip
-        self._reset_session()
 
     def _all_in_one(self, pending: tuple[Migration, ...], *, dry_run: bool) -> None:
         try:
@@ -228,7 +220,6 @@ class Runner:
         except StatementFailed as failed:
             self.applied.clear()
             self._fail(failed)
-        self._reset_session()
 
     # ------------------------------------------------------------ helpers
 
@@ -292,15 +283,20 @@ class Runner:
         return [r["name"] for r in rows]
 
     def _reset_session(self) -> None:
-        # A migration may SET search_path or ROLE without resetting them; the next must not inherit it.
-        self.conn.execute("reset all")
-        set_timeouts(
-            self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
+        # A migration may SET search_path or ROLE and not reset them: our history row must not be
+        # written as that role, and the next migration must not inherit either. One round trip.
+        self.conn.execute(
+            f"reset all; reset role; set lock_timeout = {_ms(self.lock_timeout)}; "
+            f"set statement_timeout = {_ms(self.statement_timeout)}"
         )
 
     def _progress(self, done: int, total: int, migration: Migration) -> None:
         message = f"migrating {migration.label}" if done < total else "migrated"
         self.emit(Event("migrate.progress", message, {"total": total, "done": done}))
+
+
+def _ms(seconds: float | None) -> int:
+    return int(seconds * 1000) if seconds else 0
 
 
 def _before(pending: tuple[Migration, ...], first: Migration) -> str:

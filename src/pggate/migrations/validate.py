@@ -95,9 +95,10 @@ def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
             "MIG004", GATE, Severity.ERROR, migration.shown, f"{migration.label} has no up SQL",
             "write the migration, or delete the file", file=migration.shown,
         ))  # fmt: skip
+    trees = [parse_tree(statement.sql) for statement in statements]
     if migration.transactional:
-        findings.extend(_no_transaction_statements(migration, statements))
-    findings.extend(lint(migration, statements))
+        findings.extend(_no_transaction_statements(migration, statements, trees))
+    findings.extend(lint(migration, statements, trees))
     if migration.down_sql is None:
         severity = Severity.ERROR if require_down else Severity.WARNING
         findings.append(Finding(
@@ -122,18 +123,16 @@ def _syntax(migration: Migration, section: str, err: SqlSyntaxError) -> Finding:
     )  # fmt: skip
 
 
-def _no_transaction_statements(migration: Migration, statements: list[Any]) -> list[Finding]:
+def _no_transaction_statements(migration: Migration, statements: list[Any],
+                               trees: list[list[tuple[str, dict[str, Any]]]]) -> list[Finding]:  # fmt: skip
     findings = []
-    for statement in statements:
-        for raw in parse_tree(statement.sql):
-            node = raw.stmt
-            kind = type(node).__name__
+    for statement, nodes in zip(statements, trees, strict=True):
+        for kind, node in nodes:
             what = NO_TRANSACTION_NODES.get(kind)
-            if kind in ("IndexStmt", "DropStmt") and getattr(node, "concurrent", False):
+            if kind in ("IndexStmt", "DropStmt") and node.get("concurrent"):
                 what = f"{'CREATE' if kind == 'IndexStmt' else 'DROP'} INDEX CONCURRENTLY"
-            if kind == "ReindexStmt" and any(
-                p.defname == "concurrently" for p in node.params or ()
-            ):
+            params = node.get("params", []) if kind == "ReindexStmt" else []
+            if any(p.get("DefElem", {}).get("defname") == "concurrently" for p in params):
                 what = "REINDEX CONCURRENTLY"
             if what:
                 findings.append(Finding(
