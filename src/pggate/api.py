@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,17 +65,45 @@ def example_project(name: str = "saas") -> Path:
     return folder
 
 
-def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMIT) -> EnvReport:
+def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMIT) -> DemoResult:
     """Copy the example project to a temp dir and run what exists of the pipeline on it.
 
-    Until the staged pipeline lands this is the environment check against the
-    embedded server; the temporary copy (and its server) are removed afterwards.
+    Until the staged pipeline lands: check-env, validate, migrate and status on the
+    embedded server. The temporary copy and its server are removed afterwards.
     """
     source = Path(example) if example else example_project()
     with tempfile.TemporaryDirectory(prefix="pggate-demo-") as tmp:
         copy = Path(tmp) / source.name
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".pggate", "evidence"))
-        return check_env(copy, "local", emit=emit)
+        environment = check_env(copy, "local", emit=emit)
+        validation = validate(copy, emit=emit)
+        migration = migrate(copy, "local", emit=emit) if validation.exit_code() == 0 else None
+        final = status(copy, "local", emit=emit)
+    return DemoResult(environment, validation, migration, final)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What ``pggate demo`` ran and found."""
+
+    environment: EnvReport
+    validation: ValidateResult
+    migration: MigrateResult | None
+    status: StatusResult
+
+    def exit_code(self) -> int:
+        """The worst exit code of the steps."""
+        codes = [self.environment.exit_code(), self.validation.exit_code()]
+        return max(codes) if max(codes) else (0 if self.migration is not None else 1)
+
+    def to_dict(self) -> dict[str, object]:
+        """Every step's result."""
+        return {
+            "environment": self.environment.to_dict(),
+            "validate": self.validation.to_dict(),
+            "migrate": self.migration.to_dict() if self.migration else None,
+            "status": self.status.to_dict(),
+        }
 
 
 # ---------------------------------------------------------------- migrations

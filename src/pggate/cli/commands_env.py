@@ -69,13 +69,20 @@ def demo(
     out = Output(opts)
     from .. import api
 
-    report = api.demo(example, emit=out.emit)
+    result = api.demo(example, emit=out.emit)
+    out.close_progress()
     if opts.json:
-        out.json(report.to_dict())
-        return report.exit_code()
-    render_env_report(out, report)
+        out.json(result.to_dict())
+        return result.exit_code()
+    render_env_report(out, result.environment)
+    from .commands_migrate import _render_migrate, _render_status, _render_validate
+
+    _render_validate(out, result.validation)
+    if result.migration is not None:
+        _render_migrate(out, result.migration)
+    _render_status(out, result.status)
     out.console.print(
-        "[bold]demo:[/bold] environment checked on a throwaway embedded PostgreSQL "
-        "(the staged pipeline runs here once it lands)"
+        "[bold]demo:[/bold] environment checked, migrations validated and applied on a throwaway "
+        "embedded PostgreSQL; the RLS proofs, gates and report join as they land"
     )
-    return report.exit_code()
+    return result.exit_code()
