@@ -178,6 +178,7 @@ def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = 
             session.conn, history, env=env, target=session.target.masked_url,
             lock_timeout=session.lock_timeout, statement_timeout=session.statement_timeout,
             emit=emit, run_id=run_id,
+            snapshot_every_up_to=proj.settings.project.snapshot_every_up_to,
         )  # fmt: skip
         wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
         return runner.migrate(

@@ -188,6 +188,33 @@ class History:
         ).fetchone()
         return (row["fingerprint"], row["snapshot"]) if row else (None, None)
 
+    def set_baseline(self, fingerprint: str, snapshot: bytes) -> None:
+        """Record the schema before the first migration: what ``rollback --to 0`` must restore."""
+        self.conn.execute(
+            sql.SQL(
+                "insert into {} (key, value) values ('baseline_fingerprint', %s), "
+                "('baseline_snapshot', encode(%s, 'base64')) "
+                "on conflict (key) do update set value = excluded.value"
+            ).format(self.meta),
+            (fingerprint, snapshot),
+        )
+
+    def baseline(self) -> tuple[str | None, bytes | None]:
+        """``(fingerprint, compressed snapshot)`` recorded before the first migration."""
+        if not self.exists():
+            return None, None
+        rows = self.conn.execute(
+            sql.SQL(
+                "select key, case when key = 'baseline_snapshot' then decode(value, 'base64') end as data, "
+                "value from {} where key like 'baseline_%%'"
+            ).format(self.meta)
+        ).fetchall()
+        found = {r["key"]: r for r in rows}
+        if "baseline_fingerprint" not in found:
+            return None, None
+        snapshot = found.get("baseline_snapshot")
+        return found["baseline_fingerprint"]["value"], (snapshot["data"] if snapshot else None)
+
     def delete(self, version: str) -> None:
         """Remove the history row of ``version`` (a rollback, inside its transaction)."""
         self.conn.execute(

@@ -99,7 +99,8 @@ class Runner:
 
     def __init__(self, conn: psycopg.Connection[Any], history: History, *, env: str, target: str,
                  lock_timeout: float | None, statement_timeout: float | None,
-                 emit: Emit = NULL_EMIT, run_id: str | None = None) -> None:  # fmt: skip
+                 emit: Emit = NULL_EMIT, run_id: str | None = None,
+                 snapshot_every_up_to: int = 50) -> None:  # fmt: skip
         self.conn = conn
         self.history = history
         self.env = env
@@ -109,6 +110,8 @@ class Runner:
         self.emit = emit
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.applied: list[dict[str, Any]] = []
+        self.snapshot_every_up_to = snapshot_every_up_to
+        self._snapshot_versions: frozenset[str] = frozenset()
 
     def migrate(self, migrations: tuple[Migration, ...], *, to: str | None = None,
                 dry_run: bool = False, single_transaction: bool = False,
@@ -136,6 +139,7 @@ class Runner:
             set_timeouts(
                 self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
             )
+            self._plan_snapshots(pending, first_ever=not the_plan.applied_versions, dry_run=dry_run)
             if dry_run or single_transaction:
                 self._all_in_one(pending, dry_run=dry_run)
             else:
@@ -175,7 +179,9 @@ class Runner:
         execute_section(self.conn, migration, "up", statements)
         duration = (time.perf_counter() - clock) * 1000
         self._reset_session()
+        fingerprint, snapshot = self._snapshot_after(migration)
         self.history.record(migration, started_at=started_at, duration_ms=duration, run_id=self.run_id,
+                            fingerprint=fingerprint, snapshot=snapshot,
                             details={"duration_ms": round(duration, 1)})  # fmt: skip
         self.applied.append({"version": migration.version, "name": migration.name,
                              "file": migration.shown, "duration_ms": round(duration, 1),
@@ -201,8 +207,10 @@ class Runner:
         duration = (time.perf_counter() - clock) * 1000
         with self.conn.transaction():
             self._reset_session()
+            fingerprint, snapshot = self._snapshot_after(migration)
             self.history.record(migration, started_at=started_at, duration_ms=duration,
-                                run_id=self.run_id, details={"transactional": False})  # fmt: skip
+                                run_id=self.run_id, fingerprint=fingerprint, snapshot=snapshot,
+                                details={"transactional": False})  # fmt: skip
         self.applied.append({"version": migration.version, "name": migration.name,
                              "file": migration.shown, "duration_ms": round(duration, 1),
                              "statements": len(statements), "transactional": False})  # fmt: skip
@@ -281,6 +289,35 @@ class Runner:
             "where not i.indisvalid order by 1"
         ).fetchall()
         return [r["name"] for r in rows]
+
+    def _plan_snapshots(
+        self, pending: tuple[Migration, ...], *, first_ever: bool, dry_run: bool
+    ) -> None:
+        """Decide after which migrations to record the schema; record the baseline on a first run.
+
+        After each one when the run applies at most ``snapshot_every_up_to``, and always
+        after the last, so every version a run can stop at has a known schema without
+        making bulk runs quadratic.
+        """
+        if len(pending) <= self.snapshot_every_up_to:
+            self._snapshot_versions = frozenset(m.version for m in pending)
+        else:
+            self._snapshot_versions = frozenset({pending[-1].version})
+        if first_ever and pending and not dry_run:
+            with self.conn.transaction():
+                self.history.set_baseline(*self._snapshot())
+
+    def _snapshot(self) -> tuple[str, bytes]:
+        from ..schema import fingerprint as fp
+        from ..schema.snapshot import take
+
+        snapshot = take(self.conn, exclude_schemas=[self.history.schema])
+        return fp.of(snapshot), fp.compress(snapshot)
+
+    def _snapshot_after(self, migration: Migration) -> tuple[str | None, bytes | None]:
+        if migration.version not in self._snapshot_versions:
+            return None, None
+        return self._snapshot()
 
     def _reset_session(self) -> None:
         # A migration may SET search_path or ROLE and not reset them: our history row must not be
