@@ -125,9 +125,14 @@ def validate(project: ProjectRef = None, env: str | None = None, *, require_down
     mset = _migration_set(proj)
     if env is None:
         return validate_files(mset, require_down=require_down)
+    from .migrations.status import schema_drift
+
     with open_session(proj, env, emit=emit) as session:
-        applied = _history(session).applied()
-    return validate_files(mset, require_down=require_down, applied=applied)
+        history = _history(session)
+        applied = history.applied()
+        drifted = schema_drift(session.conn, history)
+    result = validate_files(mset, require_down=require_down, applied=applied)
+    return replace(result, findings=(*result.findings, *drifted))
 
 
 def status(
@@ -138,9 +143,13 @@ def status(
 
     proj = load(project)
     mset = _migration_set(proj)
+    from .migrations.status import schema_drift
+
     with open_session(proj, env, emit=emit) as session:
-        applied = _history(session).applied()
-        return compare(mset, applied, env=env, target=session.target.masked_url)
+        history = _history(session)
+        applied = history.applied()
+        return compare(mset, applied, env=env, target=session.target.masked_url,
+                       extra=schema_drift(session.conn, history))  # fmt: skip
 
 
 def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..results import Finding
-from .files import Migration, MigrationSet
-from .history import Applied
+from ..results import Finding, Severity
+from .files import GATE, Migration, MigrationSet
+from .history import Applied, History
 from .validate import drift
 
 
@@ -36,11 +36,44 @@ class StatusResult:
             ],
             "drift": [f.to_dict() for f in self.findings if f.check == "MIG007"],
             "missing": [f.to_dict() for f in self.findings if f.check == "MIG008"],
+            "schema_drift": [f.to_dict() for f in self.findings if f.check == "MIG011"],
         }
 
 
-def status(mset: MigrationSet, applied: list[Applied], *, env: str, target: str) -> StatusResult:
-    """Compare the folder with the history."""
+def status(mset: MigrationSet, applied: list[Applied], *, env: str, target: str,
+           extra: list[Finding] | None = None) -> StatusResult:  # fmt: skip
+    """Compare the folder with the history (``extra``: schema drift findings)."""
     done = {a.version for a in applied}
     pending = tuple(m for m in mset.migrations if m.version not in done)
-    return StatusResult(env, target, tuple(applied), pending, tuple(drift(mset, applied)))
+    return StatusResult(
+        env, target, tuple(applied), pending, (*drift(mset, applied), *(extra or []))
+    )
+
+
+def schema_drift(conn: Any, history: History) -> list[Finding]:
+    """MIG011 when the live schema differs from the one recorded after the last migration.
+
+    Someone changed the database by hand (or another tool did). Compares with the
+    newest applied version that has a recorded fingerprint.
+    """
+    from ..schema import fingerprint as fp
+    from ..schema.diff import diff
+    from ..schema.snapshot import take
+
+    recorded = [a for a in history.applied() if a.fingerprint]
+    if not recorded:
+        return []
+    version = recorded[-1].version
+    fingerprint, compressed = history.snapshot_of(version)
+    live = take(conn, exclude_schemas=[history.schema])
+    if fp.of(live) == fingerprint:
+        return []
+    lines = diff(fp.decompress(compressed), live) if compressed else []
+    return [Finding(
+        "MIG011", GATE, Severity.WARNING, f"schema after {version}",
+        f"the live schema differs from the one recorded after migration {version} "
+        f"({len(lines)} change(s)): " + "; ".join(lines[:5]) + ("; ..." if len(lines) > 5 else ""),
+        "someone changed the database outside migrations: put the change in a migration, or "
+        "revert it by hand; `pggate diff` shows it in full",
+        details={"diff": lines},
+    )]  # fmt: skip

@@ -14,6 +14,7 @@ MIG findings (errors unless noted):
 | MIG008 | a version applied in the database is missing from the folder (warning) — with ``--env`` |
 | MIG009 | a file is not UTF-8 text |
 | MIG010 | a file has both a down section and a ``.down.sql`` file |
+| MIG011 | the live schema differs from the fingerprint recorded after the last migration (warning) — with ``--env`` |
 """
 
 from __future__ import annotations

@@ -120,7 +120,9 @@ def test_rollback_to_every_version_matches_a_fresh_migrate(project, db_url, pg_s
         assert fingerprint(db_url) == reference[version][0]
         dumped = pg_dump_schema(db_url)
         assert dumped == reference[version][1], "\n".join(
-            difflib.unified_diff(reference[version][1].splitlines(), dumped.splitlines(), lineterm="")
+            difflib.unified_diff(
+                reference[version][1].splitlines(), dumped.splitlines(), lineterm=""
+            )
         )
         api.migrate(root, "test", to="005") if version == "0" else None
         if version == "0":
@@ -233,3 +235,16 @@ def test_bulk_runs_record_only_the_last_fingerprint(project, db, count):
         ("002", False),
         ("003", True),
     ]
+
+
+def test_manual_change_is_reported_as_schema_drift(cli, project, db):
+    root = project(
+        migrations={"001_a.sql": "create table a (id int);\n-- migrate:down\ndrop table a;"}
+    )
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    assert cli("status", "--env", "test", "--format", "json", cwd=root).json()["schema_drift"] == []
+    db.execute("create index a_id_idx on a (id)")
+    drift = cli("status", "--env", "test", "--format", "json", cwd=root).json()["schema_drift"]
+    assert drift and "+ index public.a_id_idx" in drift[0]["details"]["diff"]
+    validated = cli("validate", "--env", "test", "--format", "json", cwd=root).json()
+    assert "MIG011" in [f["check"] for f in validated["findings"]]
