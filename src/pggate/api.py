@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
+    from .results import VerifyResult
 
 ProjectRef = Project | str | os.PathLike[str] | None
 Confirm = Callable[[str], bool]
@@ -281,6 +282,63 @@ def diff(project: ProjectRef = None, env: str | None = None, env_b: str | None =
         names = [env, env_b]
     lines = structural(snapshots[0], snapshots[1])  # type: ignore[arg-type]
     return {"a": names[0], "b": names[1], "identical": not lines, "diff": lines}
+
+
+GATE_ORDER = (
+    "rls",
+    "isolation",
+    "views",
+    "functions",
+    "identity",
+    "traceability",
+    "fk",
+    "smoke",
+    "perf",
+)
+
+
+def available_gates() -> list[str]:
+    """Gates this version of pggate implements, in the order they run."""
+    import importlib.util
+
+    return [g for g in GATE_ORDER if importlib.util.find_spec(f"pggate.checks.{g}") is not None]
+
+
+def verify(project: ProjectRef = None, env: str = "local", gates: list[str] | None = None, *,
+           emit: Emit = NULL_EMIT, options: dict[str, object] | None = None) -> VerifyResult:  # fmt: skip
+    """Run the gates (all available ones by default) on an environment (``pggate verify``)."""
+    import importlib
+
+    from .checks.context import CheckContext
+    from .events import Event
+    from .results import VerifyResult
+
+    available = available_gates()
+    selected = gates or available
+    unknown = [g for g in selected if g not in available]
+    if unknown:
+        raise ConfigError(
+            f"unknown or unavailable gate(s): {', '.join(unknown)}",
+            hint=f"available gates: {', '.join(available)}",
+        )
+    proj = load(project)
+    results = []
+    with open_session(proj, env, emit=emit) as session:
+        ctx = CheckContext(
+            session.conn, proj, session=session, emit=emit, options=dict(options or {})
+        )
+        for gate in [g for g in GATE_ORDER if g in selected]:
+            emit(Event("gate.started", f"gate {gate}", {"gate": gate, "important": False}))
+            result = importlib.import_module(f"pggate.checks.{gate}").run(ctx)
+            emit(
+                Event(
+                    "gate.finished",
+                    f"gate {gate}: {result.status}",
+                    {"gate": gate, "important": False},
+                )
+            )
+            results.append(result)
+    return VerifyResult(tuple(results))
 
 
 def new(project: ProjectRef = None, name: str = "migration") -> Path:

@@ -54,7 +54,7 @@ def _globals(
 
 def _register() -> None:
     # Importing a command module registers its commands on ``app``.
-    from . import commands_env, commands_migrate, commands_schema  # noqa: F401
+    from . import commands_env, commands_migrate, commands_schema, commands_verify  # noqa: F401
 
 
 _register()

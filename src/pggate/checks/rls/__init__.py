@@ -1,0 +1,20 @@
+"""Gate ``rls``: static row-level security coverage, one catalog query per check."""
+
+from __future__ import annotations
+
+from ...results import GateResult
+from ..base import run_checks
+from ..context import CheckContext
+from . import (  # noqa: F401 - importing registers the checks
+    rls001_rls_disabled,
+    rls002_not_forced,
+    rls003_no_policy,
+    rls004_command_not_covered,
+    rls005_always_true,
+    rls007_user_metadata,
+)
+
+
+def run(ctx: CheckContext) -> GateResult:
+    """Run every check of the gate."""
+    return run_checks("rls", ctx)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...results import Finding, Severity
+from ..base import Check
+from ..context import CheckContext
+
+
+class RlsNotForced(Check):
+    """Tenant table with RLS enabled but not forced.
+
+    **Problem**: without ``FORCE ROW LEVEL SECURITY`` the table's owner bypasses every policy.
+    Views owned by that role, and functions running as it, see all tenants' rows.
+
+    **Fix**::
+
+        alter table public.invoices force row level security;
+    """
+
+    id = "RLS002"
+    gate = "rls"
+    severity = Severity.WARNING
+    query = """
+        select format('%%I.%%I', n.nspname, c.relname) as name, pg_get_userbyid(c.relowner) as owner
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.oid = any(%(tenant_oids)s::oid[]) and c.relrowsecurity and not c.relforcerowsecurity
+        order by 1
+    """
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        for row in rows:
+            yield self.finding(
+                row["name"], f"RLS on {row['name']} is not forced: its owner {row['owner']} bypasses it",
+                f"alter table {row['name']} force row level security",
+            )  # fmt: skip

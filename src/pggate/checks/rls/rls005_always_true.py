@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...results import Finding, Severity
+from ..base import Check
+from ..context import CheckContext
+
+
+class AlwaysTruePolicy(Check):
+    """Permissive policy on a tenant table whose USING or WITH CHECK is always true.
+
+    **Problem**: permissive policies are OR-ed together, so one ``using (true)`` (or
+    ``with check (true)``) opens the table to every tenant, whatever the other policies say.
+
+    **Fix**: scope the policy to the user's tenant, or make it ``as restrictive`` if it is
+    meant as an extra condition::
+
+        alter policy tasks_select on public.tasks
+            using (organization_id in (select private.my_organizations()));
+    """
+
+    id = "RLS005"
+    gate = "rls"
+    severity = Severity.ERROR
+    query = """
+        select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy,
+               pg_get_expr(p.polqual, p.polrelid) as using_expr,
+               pg_get_expr(p.polwithcheck, p.polrelid) as check_expr
+        from pg_policy p join pg_class c on c.oid = p.polrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where c.oid = any(%(tenant_oids)s::oid[]) and p.polpermissive
+          and (lower(btrim(pg_get_expr(p.polqual, p.polrelid), '() ')) = 'true'
+               or lower(btrim(pg_get_expr(p.polwithcheck, p.polrelid), '() ')) = 'true')
+        order by 1, 2
+    """
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        for row in rows:
+            clause = (
+                "USING"
+                if (row["using_expr"] or "").strip("() ").lower() == "true"
+                else "WITH CHECK"
+            )
+            yield self.finding(
+                row["name"], f"policy {row['policy']} on {row['name']} has {clause} (true): "
+                "every tenant's rows pass it",
+                f"scope {row['policy']} to the user's tenant, or make it AS RESTRICTIVE",
+                policy=row["policy"],
+            )  # fmt: skip

@@ -1,0 +1,63 @@
+"""pggate verify end to end: the example passes, planted defects are named."""
+
+import shutil
+
+from tests.conftest import REPO
+
+PLANTED = """
+create table public.open_table (id int primary key, tenant_id int);
+create table public.unforced (id int primary key, tenant_id int);
+alter table public.unforced enable row level security;
+create policy unforced_all on public.unforced using (tenant_id = 1);
+create table public.no_policy (id int primary key, tenant_id int);
+alter table public.no_policy enable row level security;
+alter table public.no_policy force row level security;
+create table public.no_delete (id int primary key, tenant_id int);
+alter table public.no_delete enable row level security;
+alter table public.no_delete force row level security;
+create policy nd_s on public.no_delete for select using (tenant_id = 1);
+create policy nd_i on public.no_delete for insert with check (tenant_id = 1);
+create policy nd_u on public.no_delete for update using (tenant_id = 1);
+create table public.wide_open (id int primary key, tenant_id int);
+alter table public.wide_open enable row level security;
+alter table public.wide_open force row level security;
+create policy wo_all on public.wide_open using (true);
+create table public.correct (id int primary key, tenant_id int);
+alter table public.correct enable row level security;
+alter table public.correct force row level security;
+create policy correct_all on public.correct using (tenant_id = current_setting('app.tenant')::int);
+"""
+
+
+def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
+    db.execute(PLANTED)
+    root = project()
+    result = cli("verify", "--env", "test", "--gate", "rls", "--format", "json", cwd=root)
+    assert result.exit_code == 1, result.output
+    findings = {(f["check"], f["object"]) for g in result.json()["gates"] for f in g["findings"]}
+    assert findings == {
+        ("RLS001", "public.open_table"),
+        ("RLS002", "public.unforced"),
+        ("RLS003", "public.no_policy"),
+        ("RLS004", "public.no_delete"),
+        ("RLS005", "public.wide_open"),
+    }
+    assert not any(obj == "public.correct" for _, obj in findings)
+
+
+def test_the_example_passes_the_rls_gate(cli, tmp_path, db_url):
+    example = tmp_path / "saas"
+    shutil.copytree(REPO / "examples" / "saas", example, ignore=shutil.ignore_patterns(".pggate"))
+    toml = (example / "pggate.toml").read_text()
+    (example / ".env.test").write_text(f"DATABASE_URL={db_url}\n")
+    (example / "pggate.toml").write_text(toml + '\n[environments.test]\nenv_file = ".env.test"\n')
+    assert cli("migrate", "--env", "test", cwd=example).exit_code == 0
+    result = cli("verify", "--env", "test", "--format", "json", cwd=example)
+    assert result.exit_code == 0, result.output
+    assert result.json()["gates"][0]["gate"] == "rls"
+
+
+def test_unknown_gate_exits_2_listing_the_available_ones(cli, project):
+    result = cli("verify", "--env", "test", "--gate", "nope", cwd=project())
+    assert result.exit_code == 2
+    assert "available gates: rls" in result.stderr
