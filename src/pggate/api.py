@@ -341,6 +341,13 @@ def verify(project: ProjectRef = None, env: str = "local", gates: list[str] | No
     return VerifyResult(tuple(results))
 
 
+def init(folder: str | os.PathLike[str] = ".", *, supabase: bool = False) -> list[Path]:
+    """Scaffold a project (``pggate init``): pggate.toml, folders, .env.example, .gitignore."""
+    from .scaffold import init as scaffold
+
+    return scaffold(Path(folder), supabase=supabase)
+
+
 def new(project: ProjectRef = None, name: str = "migration") -> Path:
     """Create the next migration file (``pggate new NAME``); its path."""
     from .migrations.new import create

@@ -126,6 +126,32 @@ def new(
     return 0
 
 
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    folder: Annotated[str, typer.Argument(help="Folder for the new project.")] = ".",
+    supabase: Annotated[
+        bool, typer.Option("--supabase", help="Supabase layout (supabase/migrations).")
+    ] = False,
+    format: FormatOpt = None,  # noqa: A002
+) -> int:
+    """Create a project: commented pggate.toml, migrations and checks folders, .env.example, .gitignore."""
+    opts = settings(ctx, format=format)
+    out = Output(opts)
+    from .. import api
+
+    created = api.init(folder, supabase=supabase)
+    if opts.json:
+        out.json({"created": [str(p) for p in created]})
+    else:
+        for path in created:
+            out.console.print(f"  created {path}")
+        out.console.print(
+            "next: fill in .env.staging, then `pggate new create_tables` and `pggate migrate`"
+        )
+    return 0
+
+
 def _render_validate(out: Output, result: Any) -> None:
     from .render import badge, findings_table
 

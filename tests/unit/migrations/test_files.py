@@ -150,3 +150,16 @@ def test_new_continues_numbered_folders(tmp_path):
 def test_new_rejects_an_empty_name():
     with pytest.raises(MigrationFileError):
         slug("!!!")
+
+
+def test_init_scaffolds_a_loadable_project_and_refuses_twice(tmp_path):
+    from pggate import api
+    from pggate.config import load_project
+    from pggate.errors import ConfigError
+
+    api.init(tmp_path / "p", supabase=True)
+    project = load_project(tmp_path / "p")
+    assert project.settings.project.supabase and project.migrations_dir.is_dir()
+    assert ".env.*" in (tmp_path / "p" / ".gitignore").read_text()
+    with pytest.raises(ConfigError, match="already exists"):
+        api.init(tmp_path / "p")

@@ -1,0 +1,67 @@
+"""``pggate init``: a new project's files, commented so the first read explains them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ConfigError
+
+PROJECT_TOML = """\
+# pggate project file. Reference: docs/configuration.md in the pggate repository.
+
+[project]
+migrations = "{migrations}"        # <version>_<name>.sql files; `pggate new NAME` adds one
+history_table = "pggate.schema_migrations"
+supabase = {supabase}                        # Supabase surface (roles, auth, storage) on local databases
+
+# `local` needs no section: with no URL anywhere it is an embedded PostgreSQL (.pggate/local/).
+
+[environments.staging]
+env_file = ".env.staging"           # DATABASE_URL=postgresql://user:password@host:5432/db
+confirm = true                      # ask before migrate/rollback; CI passes --yes
+lock_timeout = "5s"
+# pin = "<system_identifier>/<database>"   # from `pggate check-env --env staging`
+
+[tenancy]
+column = "tenant_id"                # tables in exposed schemas with this column are tenant-scoped
+exposed_schemas = ["public"]
+
+[gates.smoke]
+path = "checks/smoke"
+
+[gates.perf]
+path = "checks/bench"
+threshold = 0.10
+"""
+
+ENV_EXAMPLE = """\
+# Copy to .env.staging (never commit it) and fill in.
+DATABASE_URL=postgresql://app:change-me@db.example.com:5432/app?sslmode=require
+"""
+
+GITIGNORE_LINES = (".env.*", "!.env.example", ".pggate/", "evidence/")
+
+
+def init(folder: Path, *, supabase: bool = False) -> list[Path]:
+    """Create a project in ``folder``; the files and folders created. Refuses an existing project."""
+    if (folder / "pggate.toml").exists():
+        raise ConfigError(
+            f"{folder / 'pggate.toml'} already exists", hint="edit it, or init another folder"
+        )
+    migrations = "supabase/migrations" if supabase else "migrations"
+    created = []
+    for sub in (migrations, "checks/smoke", "checks/bench"):
+        path = folder / sub
+        path.mkdir(parents=True, exist_ok=True)
+        created.append(path)
+    toml = PROJECT_TOML.format(migrations=migrations, supabase=str(supabase).lower())
+    for name, text in (("pggate.toml", toml), (".env.example", ENV_EXAMPLE)):
+        (folder / name).write_text(text)
+        created.append(folder / name)
+    gitignore = folder / ".gitignore"
+    existing = gitignore.read_text().splitlines() if gitignore.exists() else []
+    missing = [line for line in GITIGNORE_LINES if line not in existing]
+    if missing:
+        gitignore.write_text("\n".join([*existing, *missing]) + "\n")
+        created.append(gitignore)
+    return created
