@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from ...results import Severity
+from .base import IsolationCheck
+
+
+class CrossTenantRead(IsolationCheck):
+    """Behavioural: acting as a member of tenant A, rows of another tenant were readable.
+
+    **Problem**: the select policies (or a missing RLS) let one tenant's users read another
+    tenant's rows. Found by really running ``select`` as the actor role with the actor's
+    claims inside a rolled-back transaction, not by reading policy text.
+
+    **Fix**: make the select policy compare the tenant column with the user's memberships::
+
+        create policy tasks_select on public.tasks for select
+            using (organization_id in (select organization_id from public.memberships
+                                       where user_id = (select auth.uid())));
+    """
+
+    id = "RLS010"
+    severity = Severity.ERROR
+    hint_text = "scope the SELECT policy to the user's own tenant(s)"

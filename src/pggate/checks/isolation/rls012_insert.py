@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from ...results import Severity
+from .base import IsolationCheck
+
+
+class CrossTenantInsert(IsolationCheck):
+    """Behavioural: acting as a member of tenant A, a row could be inserted into (or moved to) tenant B.
+
+    **Problem**: an insert policy without a tenant-scoped ``WITH CHECK``, or an update policy
+    whose ``WITH CHECK`` does not re-check the tenant, lets a user plant rows in another
+    tenant or move their own rows there.
+
+    **Fix**: give insert and update policies a ``WITH CHECK`` on the tenant column::
+
+        create policy tasks_update on public.tasks for update
+            using (organization_id in (select private.my_organizations()))
+            with check (organization_id in (select private.my_organizations()));
+    """
+
+    id = "RLS012"
+    severity = Severity.ERROR
+    hint_text = "add WITH CHECK on the tenant column to the INSERT and UPDATE policies"
