@@ -70,8 +70,8 @@ def example_project(name: str = "saas") -> Path:
 def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMIT) -> DemoResult:
     """Copy the example project to a temp dir and run what exists of the pipeline on it.
 
-    Until the staged pipeline lands: check-env, validate, migrate and status on the
-    embedded server. The temporary copy and its server are removed afterwards.
+    Until the staged pipeline lands: check-env, validate, migrate, status and verify
+    on the embedded server. The temporary copy and its server are removed afterwards.
     """
     source = Path(example) if example else example_project()
     with tempfile.TemporaryDirectory(prefix="pggate-demo-") as tmp:
@@ -81,7 +81,8 @@ def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMI
         validation = validate(copy, emit=emit)
         migration = migrate(copy, "local", emit=emit) if validation.exit_code() == 0 else None
         final = status(copy, "local", emit=emit)
-    return DemoResult(environment, validation, migration, final)
+        gates = verify(copy, "local", emit=emit) if migration is not None else None
+    return DemoResult(environment, validation, migration, final, gates)
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,14 @@ class DemoResult:
     validation: ValidateResult
     migration: MigrateResult | None
     status: StatusResult
+    gates: VerifyResult | None = None
 
     def exit_code(self) -> int:
         """The worst exit code of the steps."""
         codes = [self.environment.exit_code(), self.validation.exit_code()]
-        return max(codes) if max(codes) else (0 if self.migration is not None else 1)
+        if max(codes):
+            return max(codes)
+        return self.gates.exit_code() if self.gates is not None else 1
 
     def to_dict(self) -> dict[str, object]:
         """Every step's result."""
@@ -105,6 +109,7 @@ class DemoResult:
             "validate": self.validation.to_dict(),
             "migrate": self.migration.to_dict() if self.migration else None,
             "status": self.status.to_dict(),
+            "verify": self.gates.to_dict() if self.gates else None,
         }
 
 

@@ -81,8 +81,12 @@ def demo(
     if result.migration is not None:
         _render_migrate(out, result.migration)
     _render_status(out, result.status)
+    if result.gates is not None:
+        from .commands_verify import _render as render_verify
+
+        render_verify(out, result.gates)
     out.console.print(
-        "[bold]demo:[/bold] environment checked, migrations validated and applied on a throwaway "
-        "embedded PostgreSQL; the RLS proofs, gates and report join as they land"
+        "[bold]demo:[/bold] environment checked, migrations validated and applied, gates run on a "
+        "throwaway embedded PostgreSQL; the evidence package and report join when the pipeline lands"
     )
     return result.exit_code()

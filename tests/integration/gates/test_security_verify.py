@@ -45,19 +45,53 @@ def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
     assert not any(obj == "public.correct" for _, obj in findings)
 
 
-def test_the_example_passes_the_rls_gate(cli, tmp_path, db_url):
-    example = tmp_path / "saas"
-    shutil.copytree(REPO / "examples" / "saas", example, ignore=shutil.ignore_patterns(".pggate"))
-    toml = (example / "pggate.toml").read_text()
-    (example / ".env.test").write_text(f"DATABASE_URL={db_url}\n")
-    (example / "pggate.toml").write_text(toml + '\n[environments.test]\nenv_file = ".env.test"\n')
+def test_the_example_passes_every_gate(cli, tmp_path, db_url):
+    example = example_on(tmp_path, db_url)
     assert cli("migrate", "--env", "test", cwd=example).exit_code == 0
     result = cli("verify", "--env", "test", "--format", "json", cwd=example)
     assert result.exit_code == 0, result.output
-    assert result.json()["gates"][0]["gate"] == "rls"
+    assert {g["gate"]: g["status"] for g in result.json()["gates"]} == {
+        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass",
+    }  # fmt: skip
 
 
 def test_unknown_gate_exits_2_listing_the_available_ones(cli, project):
     result = cli("verify", "--env", "test", "--gate", "nope", cwd=project())
     assert result.exit_code == 2
     assert "available gates: rls" in result.stderr
+
+
+def example_on(tmp_path, db_url):
+    example = tmp_path / "saas"
+    shutil.copytree(REPO / "examples" / "saas", example, ignore=shutil.ignore_patterns(".pggate"))
+    (example / ".env.test").write_text(f"DATABASE_URL={db_url}\n")
+    toml = (example / "pggate.toml").read_text()
+    (example / "pggate.toml").write_text(toml + '\n[environments.test]\nenv_file = ".env.test"\n')
+    return example
+
+
+def test_the_example_passes_the_isolation_proof_for_real(cli, tmp_path, db_url):
+    example = example_on(tmp_path, db_url)
+    assert cli("migrate", "--env", "test", cwd=example).exit_code == 0
+    result = cli("verify", "--env", "test", "--gate", "isolation", "--format", "json", cwd=example)
+    assert result.exit_code == 0, result.output
+    gate = result.json()["gates"][0]
+    assert gate["status"] == "pass", gate
+    assert gate["summary"]["tables"]["public.projects"] == {
+        "read": "ok (0 rows)", "update": "ok (0 rows)", "delete": "ok (0 rows)",
+        "insert": "ok (42501)", "move": "ok (42501)",
+    }  # fmt: skip
+
+
+def test_a_leaky_policy_added_to_the_example_is_caught(cli, tmp_path, db_url):
+    example = example_on(tmp_path, db_url)
+    (example / "supabase" / "migrations" / "20240102000000_leak.sql").write_text(
+        "create policy projects_read_all on public.projects for select using (true);\n"
+        "-- migrate:down\ndrop policy projects_read_all on public.projects;\n"
+    )
+    assert cli("migrate", "--env", "test", cwd=example).exit_code == 0
+    result = cli("verify", "--env", "test", "--format", "json", cwd=example)
+    assert result.exit_code == 1
+    found = {(f["check"], f["object"]) for g in result.json()["gates"] for f in g["findings"]}
+    assert ("RLS005", "public.projects") in found
+    assert ("RLS010", "public.projects") in found
