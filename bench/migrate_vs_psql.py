@@ -100,7 +100,7 @@ def time_psql_single(admin_url: str, folder: Path) -> float:
 
 def run(quick: bool = False, counts: list[int] | None = None) -> list[dict]:
     """Rows of the shared bench contract: pggate time / psql time per workload size."""
-    counts = counts or ([50] if quick else [100, 300, 1000])
+    counts = counts or ([300] if quick else [100, 300, 1000])
     rows = []
     with EmbeddedServer.temporary() as server, tempfile.TemporaryDirectory() as tmp:
         admin = server.url()

@@ -30,11 +30,7 @@ def check_env(
     from .. import api
 
     report = api.check_env(opts.project, opts.env_name, emit=out.emit)
-    if opts.json:
-        out.json(report.to_dict())
-    else:
-        render_env_report(out, report)
-    return report.exit_code()
+    return out.result(report, render_env_report)
 
 
 def render_env_report(out: Output, report) -> None:  # type: ignore[no-untyped-def]

@@ -32,11 +32,7 @@ def validate(
     from .. import api
 
     result = api.validate(opts.project, opts.env, require_down=require_down, emit=out.emit)
-    if opts.json:
-        out.json(result.to_dict())
-    else:
-        _render_validate(out, result)
-    return result.exit_code()
+    return out.result(result, _render_validate)
 
 
 @app.command("status")
@@ -53,11 +49,7 @@ def status(
     from .. import api
 
     result = api.status(opts.project, opts.env_name, emit=out.emit)
-    if opts.json:
-        out.json(result.to_dict())
-    else:
-        _render_status(out, result)
-    return result.exit_code()
+    return out.result(result, _render_status)
 
 
 @app.command("migrate")
@@ -98,12 +90,7 @@ def migrate(
         opts.project, opts.env_name, to=to, dry_run=dry_run, single_transaction=single_transaction,
         lock_wait=lock_wait, confirm=out.confirm, emit=out.emit,
     )  # fmt: skip
-    out.close_progress()
-    if opts.json:
-        out.json(result.to_dict())
-    else:
-        _render_migrate(out, result)
-    return result.exit_code()
+    return out.result(result, _render_migrate)
 
 
 @app.command("new")

@@ -45,12 +45,7 @@ def rollback(
         opts.project, opts.env_name, to=to, dry_run=dry_run, backup=backup, lock_wait=lock_wait,
         confirm=out.confirm, emit=out.emit,
     )  # fmt: skip
-    out.close_progress()
-    if opts.json:
-        out.json(result.to_dict())
-    else:
-        _render_rollback(out, result)
-    return result.exit_code()
+    return out.result(result, _render_rollback)
 
 
 @app.command("schema")

@@ -35,11 +35,7 @@ def verify(
 
     gates = [g.strip() for g in gate.split(",") if g.strip()] if gate else None
     result = api.verify(opts.project, opts.env_name, gates, emit=out.emit)
-    if opts.json:
-        out.json(result.to_dict())
-    else:
-        _render(out, result)
-    return result.exit_code()
+    return out.result(result, _render)
 
 
 def _render(out: Output, result: Any) -> None:

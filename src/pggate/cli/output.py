@@ -79,6 +79,15 @@ class Output:
         """Print one JSON document on stdout, masked."""
         sys.stdout.write(json.dumps(mask_data(data), indent=2, default=str) + "\n")
 
+    def result(self, result: Any, render: Any) -> int:
+        """Show a command's result (JSON, or ``render(out, result)`` as text); its exit code."""
+        self.close_progress()
+        if self.settings.json:
+            self.json(result.to_dict())
+        else:
+            render(self, result)
+        return int(result.exit_code())
+
     def emit(self, event: Event) -> None:
         """Draw a progress event: a bar in a terminal, a line when piped, nothing in JSON mode."""
         if self.settings.json and not self.settings.verbose:
