@@ -190,10 +190,8 @@ def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = 
                 raise ConfirmationRefused(
                     f"not migrating {env}: not confirmed", hint="pass --yes to confirm"
                 )
-        runner = Runner(
-            session.conn, history, env=env, target=session.target.masked_url,
-            lock_timeout=session.lock_timeout, statement_timeout=session.statement_timeout,
-            emit=emit, run_id=run_id,
+        runner = Runner.for_session(
+            session, history, emit=emit, run_id=run_id,
             snapshot_every_up_to=proj.settings.project.snapshot_every_up_to,
         )  # fmt: skip
         wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
@@ -234,10 +232,7 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
         saved = None
         if backup and steps and not dry_run:
             saved = str(dump(session.url, proj.evidence_dir / "backups", env))
-        worker = Rollback(
-            session.conn, history, env=env, target=session.target.masked_url,
-            lock_timeout=session.lock_timeout, statement_timeout=session.statement_timeout, emit=emit,
-        )  # fmt: skip
+        worker = Rollback.for_session(session, history, emit=emit)
         wait = (
             lock_wait
             if lock_wait is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,14 @@ import psycopg
 
 from ..db import advisory_lock, set_timeouts
 from ..errors import DatabaseUnavailable, MigrationFailed, MigrationFileError
-from ..events import NULL_EMIT, Emit, Event
+from ..events import Event
 from ..masking import mask
 from .executor import StatementFailed, execute_section, statements_of
 from .files import Migration
-from .history import Applied, History
+from .history import Applied
 from .lint import Site, lnt005_breaking_change
 from .parse import parse_tree
+from .worker import Worker
 
 
 @dataclass(frozen=True)
@@ -112,20 +112,8 @@ def data_loss(steps: list[Step]) -> list[str]:
     return lossy
 
 
-class Rollback:
+class Rollback(Worker):
     """Reverts a plan on one connection and proves the result."""
-
-    def __init__(self, conn: psycopg.Connection[Any], history: History, *, env: str, target: str,
-                 lock_timeout: float | None, statement_timeout: float | None,
-                 emit: Emit = NULL_EMIT) -> None:  # fmt: skip
-        self.conn = conn
-        self.history = history
-        self.env = env
-        self.target = target
-        self.lock_timeout = lock_timeout
-        self.statement_timeout = statement_timeout
-        self.emit = emit
-        self.run_id = uuid.uuid4().hex[:12]
 
     def run(self, migrations: tuple[Migration, ...], to: str, *, dry_run: bool = False,
             lock_wait: float = 60.0, backup: str | None = None) -> RollbackResult:  # fmt: skip

@@ -11,7 +11,6 @@ finds nothing pending.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,11 +19,12 @@ import psycopg
 
 from ..db import advisory_lock, set_timeouts
 from ..errors import LockTimeout, MigrationFailed, MigrationFileError
-from ..events import NULL_EMIT, Emit, Event
+from ..events import Event
 from ..masking import mask
 from .executor import StatementFailed, execute_section, statements_of
 from .files import Migration
 from .history import History
+from .worker import Worker
 
 LOCK_RETRIES = (0.5, 1.0, 2.0)  # seconds to wait before each retry after a lock timeout
 
@@ -94,21 +94,11 @@ def plan(migrations: tuple[Migration, ...], history: History, to: str | None = N
     return Plan(tuple(pending), frozenset(applied))
 
 
-class Runner:
+class Runner(Worker):
     """Applies a plan on one connection (the session's)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], history: History, *, env: str, target: str,
-                 lock_timeout: float | None, statement_timeout: float | None,
-                 emit: Emit = NULL_EMIT, run_id: str | None = None,
-                 snapshot_every_up_to: int = 50) -> None:  # fmt: skip
-        self.conn = conn
-        self.history = history
-        self.env = env
-        self.target = target
-        self.lock_timeout = lock_timeout
-        self.statement_timeout = statement_timeout
-        self.emit = emit
-        self.run_id = run_id or uuid.uuid4().hex[:12]
+    def __init__(self, *args: Any, snapshot_every_up_to: int = 50, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.applied: list[dict[str, Any]] = []
         self.snapshot_every_up_to = snapshot_every_up_to
         self._snapshot_versions: frozenset[str] = frozenset()
