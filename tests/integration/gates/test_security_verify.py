@@ -26,6 +26,11 @@ create table public.correct (id int primary key, tenant_id int);
 alter table public.correct enable row level security;
 alter table public.correct force row level security;
 create policy correct_all on public.correct using (tenant_id = current_setting('app.tenant')::int);
+do $$ declare t text; begin
+  foreach t in array array['open_table', 'unforced', 'no_policy', 'no_delete', 'wide_open', 'correct'] loop
+    execute format('create index on public.%I (tenant_id)', t);
+  end loop;
+end $$;
 """
 
 
@@ -41,6 +46,7 @@ def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
         ("RLS003", "public.no_policy"),
         ("RLS004", "public.no_delete"),
         ("RLS005", "public.wide_open"),
+        ("RLS006", "public.wide_open"),  # using (true) for ALL also lets inserts into any tenant
     }
     assert not any(obj == "public.correct" for _, obj in findings)
 

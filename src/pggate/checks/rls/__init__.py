@@ -11,7 +11,10 @@ from . import (  # noqa: F401 - importing registers the checks
     rls003_no_policy,
     rls004_command_not_covered,
     rls005_always_true,
+    rls006_missing_with_check,
     rls007_user_metadata,
+    rls008_unwrapped_auth_call,
+    rls009_policy_column_unindexed,
 )
 
 

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...results import Finding, Severity
+from ..base import Check
+from ..context import CheckContext
+
+
+class MissingWithCheck(Check):
+    """Insert or update policy on a tenant table whose new rows are not checked against the tenant.
+
+    **Problem**: a policy for INSERT, UPDATE or ALL without ``WITH CHECK`` falls back to its
+    ``USING``; when neither references the tenant column (found through the policy's
+    ``pg_depend`` column dependencies, not its text), new or updated rows can carry any
+    tenant: a user can write into another tenant.
+
+    **Fix**::
+
+        alter policy tasks_insert on public.tasks
+            with check (organization_id in (select private.my_organizations()));
+    """
+
+    id = "RLS006"
+    gate = "rls"
+    severity = Severity.ERROR
+    query = """
+        select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy, p.polcmd::text as command
+        from pg_policy p join pg_class c on c.oid = p.polrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        join pg_attribute a on a.attrelid = c.oid and a.attname = %(tenant_column)s
+        where c.oid = any(%(tenant_oids)s::oid[]) and p.polpermissive and p.polcmd in ('a', 'w', '*')
+          and p.polwithcheck is null
+          and not exists (select 1 from pg_depend d
+                          where d.classid = 'pg_policy'::regclass and d.objid = p.oid
+                            and d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid
+                            and d.refobjsubid = a.attnum)
+        order by 1, 2
+    """
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        column = ctx.tenancy.column
+        for row in rows:
+            yield self.finding(
+                row["name"], f"policy {row['policy']} on {row['name']} lets new rows through without "
+                f"checking {column}", f"add WITH CHECK ({column} ...) to policy {row['policy']}",
+                policy=row["policy"],
+            )  # fmt: skip

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...results import Finding, Severity
+from ..base import Check
+from ..context import CheckContext
+
+
+class PolicyColumnUnindexed(Check):
+    """Column a tenant table's policy filters on, with no index leading with it.
+
+    **Problem**: every query through the API adds the policy's condition; without an index on
+    the column it tests (usually the tenant column), each one scans the whole table.
+    Columns are found through the policies' ``pg_depend`` dependencies.
+
+    **Fix**::
+
+        create index concurrently tasks_organization_id_idx on public.tasks (organization_id);
+    """
+
+    id = "RLS009"
+    gate = "rls"
+    severity = Severity.WARNING
+    query = """
+        select distinct format('%%I.%%I.%%I', n.nspname, c.relname, a.attname) as name,
+               format('%%I.%%I', n.nspname, c.relname) as table_name, a.attname as column_name
+        from pg_policy p join pg_class c on c.oid = p.polrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = p.oid
+                        and d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid and d.refobjsubid > 0
+        join pg_attribute a on a.attrelid = c.oid and a.attnum = d.refobjsubid
+        where c.oid = any(%(tenant_oids)s::oid[])
+          and not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indkey[0] = a.attnum)
+        order by 1
+    """
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        for row in rows:
+            yield self.finding(
+                row["name"], f"policies on {row['table_name']} filter on {row['column_name']}, which no index leads with",
+                f"create index concurrently on {row['table_name']} ({row['column_name']})",
+            )  # fmt: skip
