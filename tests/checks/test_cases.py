@@ -17,6 +17,10 @@ One generic test runs every case on a fresh database of the real test server.
       - name: RLS enabled and forced
         setup: ...
         expect: []
+
+A case may also have ``migrations`` (file name -> SQL, applied with pggate before the
+check), ``edit`` (file name -> new text, or null to delete, after applying) and
+``after`` (SQL run after applying).
 """
 
 from __future__ import annotations
@@ -60,8 +64,18 @@ def run_case(check_id: str, config: str, case: dict, tmp_path: Path, db_url: str
     if case.get("setup"):
         db.execute(case["setup"])
     root = write_project(
-        tmp_path / "p", url=db_url, extra_toml=config + "\n" + case.get("config", "")
-    )
+        tmp_path / "p", url=db_url, extra_toml=config + "\n" + case.get("config", ""),
+        migrations=case.get("migrations"),
+    )  # fmt: skip
+    if case.get("migrations"):
+        from pggate import api
+
+        api.migrate(root, "test")
+    for name, text in (case.get("edit") or {}).items():  # files changed after they were applied
+        path = root / "migrations" / name
+        path.unlink() if text is None else path.write_text(text)
+    if case.get("after"):
+        db.execute(case["after"])
     project = load_project(root)
     with open_session(project, "test") as session:
         ctx = CheckContext(session.conn, project, session=session, options=case.get("options", {}))
