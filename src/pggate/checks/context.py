@@ -55,6 +55,17 @@ order by n.nspname, c.relname
 """
 
 
+_POLICIES = """
+select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy, p.polcmd::text as command,
+       p.polpermissive as permissive, c.oid = any(%(tenant_oids)s::oid[]) as tenant_scoped,
+       coalesce(pg_get_expr(p.polqual, p.polrelid), '') as using_expr,
+       coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as check_expr
+from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+where c.oid = any(%(tenant_oids)s::oid[]) or c.oid = any(%(exposed_oids)s::oid[])
+order by 1, 2
+"""
+
+
 @dataclass
 class CheckContext:
     """Everything a check may read. Built once per ``verify`` run and shared by its gates."""
@@ -100,6 +111,16 @@ class CheckContext:
                 _EXPOSED_TABLES, self._base_params()
             ).fetchall()
         return self._cache["exposed_tables"]
+
+    def policies(self) -> list[dict[str, Any]]:
+        """Policies of tenant-scoped and exposed tables with their expressions as text.
+
+        Deparsing every policy is the costly part of the text-based checks; done once
+        here and shared by them.
+        """
+        if "policies" not in self._cache:
+            self._cache["policies"] = self.conn.execute(_POLICIES, self.params()).fetchall()
+        return self._cache["policies"]
 
     def params(self) -> dict[str, Any]:
         """Named parameters every check query may use."""

@@ -57,7 +57,7 @@ def test_the_example_passes_every_gate(cli, tmp_path, db_url):
     result = cli("verify", "--env", "test", "--format", "json", cwd=example)
     assert result.exit_code == 0, result.output
     assert {g["gate"]: g["status"] for g in result.json()["gates"]} == {
-        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "traceability": "pass",
+        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "identity": "pass", "traceability": "pass",
     }  # fmt: skip
 
 
@@ -101,3 +101,10 @@ def test_a_leaky_policy_added_to_the_example_is_caught(cli, tmp_path, db_url):
     found = {(f["check"], f["object"]) for g in result.json()["gates"] for f in g["findings"]}
     assert ("RLS005", "public.projects") in found
     assert ("RLS010", "public.projects") in found
+
+
+def test_a_malformed_identity_contract_names_the_key(cli, project):
+    root = project(extra_toml='[gates.identity]\nforeign_keys = ["profiles.id -> users"]\n')
+    result = cli("verify", "--env", "test", "--gate", "identity", cwd=root)
+    assert result.exit_code == 2
+    assert "gates.identity.foreign_keys" in result.stderr

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
+
+USER_METADATA = re.compile(r"user_meta_?data", re.IGNORECASE)
 
 
 class TrustsUserMetadata(Check):
@@ -22,15 +25,13 @@ class TrustsUserMetadata(Check):
     id = "RLS007"
     gate = "rls"
     severity = Severity.ERROR
-    query = """
-        select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy
-        from pg_policy p join pg_class c on c.oid = p.polrelid
-        join pg_namespace n on n.oid = c.relnamespace
-        where (c.oid = any(%(tenant_oids)s::oid[]) or c.oid = any(%(exposed_oids)s::oid[]))
-          and (coalesce(pg_get_expr(p.polqual, p.polrelid), '') ~* 'user_meta_?data'
-               or coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') ~* 'user_meta_?data')
-        order by 1, 2
-    """
+
+    def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
+        return [
+            p
+            for p in ctx.policies()
+            if USER_METADATA.search(p["using_expr"] + " " + p["check_expr"])
+        ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:

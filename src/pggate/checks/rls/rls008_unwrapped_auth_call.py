@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
+
+AUTH_CALL = re.compile(r"auth\.(uid|jwt|role|email)\(\)")
+WRAPPED_AUTH_CALL = re.compile(r"SELECT auth\.(uid|jwt|role|email)\(\)", re.IGNORECASE)
 
 
 class UnwrappedAuthCall(Check):
@@ -24,17 +28,14 @@ class UnwrappedAuthCall(Check):
     id = "RLS008"
     gate = "rls"
     severity = Severity.WARNING
-    query = """
-        select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy
-        from pg_policy p join pg_class c on c.oid = p.polrelid
-        join pg_namespace n on n.oid = c.relnamespace,
-        lateral (select coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' '
-                        || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as text) e
-        where (c.oid = any(%(tenant_oids)s::oid[]) or c.oid = any(%(exposed_oids)s::oid[]))
-          and (select count(*) from regexp_matches(e.text, 'auth\\.(uid|jwt|role|email)\\(\\)', 'g'))
-            > (select count(*) from regexp_matches(e.text, 'SELECT auth\\.(uid|jwt|role|email)\\(\\)', 'gi'))
-        order by 1, 2
-    """
+
+    def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
+        out = []
+        for policy in ctx.policies():
+            text = policy["using_expr"] + " " + policy["check_expr"]
+            if len(AUTH_CALL.findall(text)) > len(WRAPPED_AUTH_CALL.findall(text)):
+                out.append(policy)
+        return out
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:

@@ -23,16 +23,22 @@ class PolicyColumnUnindexed(Check):
     id = "RLS009"
     gate = "rls"
     severity = Severity.WARNING
+    # Policies first (materialized), then their column dependencies by the depender index:
+    # letting the planner start from pg_depend scans all of it.
     query = """
+        with pol as materialized (
+            select p.oid, p.polrelid from pg_policy p where p.polrelid = any(%(tenant_oids)s::oid[])
+        )
         select distinct format('%%I.%%I.%%I', n.nspname, c.relname, a.attname) as name,
                format('%%I.%%I', n.nspname, c.relname) as table_name, a.attname as column_name
-        from pg_policy p join pg_class c on c.oid = p.polrelid
+        from pol
+        join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = pol.oid
+                        and d.refclassid = 'pg_class'::regclass and d.refobjid = pol.polrelid
+                        and d.refobjsubid > 0
+        join pg_class c on c.oid = pol.polrelid
         join pg_namespace n on n.oid = c.relnamespace
-        join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = p.oid
-                        and d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid and d.refobjsubid > 0
         join pg_attribute a on a.attrelid = c.oid and a.attnum = d.refobjsubid
-        where c.oid = any(%(tenant_oids)s::oid[])
-          and not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indkey[0] = a.attnum)
+        where not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indkey[0] = a.attnum)
         order by 1
     """
 
