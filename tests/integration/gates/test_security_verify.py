@@ -26,8 +26,23 @@ create table public.correct (id int primary key, tenant_id int);
 alter table public.correct enable row level security;
 alter table public.correct force row level security;
 create policy correct_all on public.correct using (tenant_id = current_setting('app.tenant')::int);
+create table public.meta_trust (id int primary key, tenant_id text);
+alter table public.meta_trust enable row level security;
+alter table public.meta_trust force row level security;
+create policy mt_all on public.meta_trust using (
+  tenant_id = (current_setting('request.jwt.claims', true)::jsonb -> 'user_metadata' ->> 'tenant'))
+  with check (tenant_id = (current_setting('request.jwt.claims', true)::jsonb -> 'user_metadata' ->> 'tenant'));
+create function public.leaky_is_member(t int) returns boolean language sql security definer
+  as $$ select true $$;
+create table public.helper_policy (id int primary key, tenant_id int);
+alter table public.helper_policy enable row level security;
+alter table public.helper_policy force row level security;
+create policy hp_all on public.helper_policy using (public.leaky_is_member(tenant_id))
+  with check (public.leaky_is_member(tenant_id));
+create view public.definer_view as select id from public.correct;
 do $$ declare t text; begin
-  foreach t in array array['open_table', 'unforced', 'no_policy', 'no_delete', 'wide_open', 'correct'] loop
+  foreach t in array array['open_table', 'unforced', 'no_policy', 'no_delete', 'wide_open', 'correct',
+                           'meta_trust', 'helper_policy'] loop
     execute format('create index on public.%I (tenant_id)', t);
   end loop;
 end $$;
@@ -37,7 +52,9 @@ end $$;
 def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
     db.execute(PLANTED)
     root = project()
-    result = cli("verify", "--env", "test", "--gate", "rls", "--format", "json", cwd=root)
+    result = cli(
+        "verify", "--env", "test", "--gate", "rls,views,functions", "--format", "json", cwd=root
+    )
     assert result.exit_code == 1, result.output
     findings = {(f["check"], f["object"]) for g in result.json()["gates"] for f in g["findings"]}
     assert findings == {
@@ -47,6 +64,10 @@ def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
         ("RLS004", "public.no_delete"),
         ("RLS005", "public.wide_open"),
         ("RLS006", "public.wide_open"),  # using (true) for ALL also lets inserts into any tenant
+        ("RLS007", "public.meta_trust"),
+        ("VIEW001", "public.definer_view"),
+        ("FUNC001", "public.leaky_is_member(t integer)"),
+        ("FUNC002", "public.leaky_is_member(t integer)"),
     }
     assert not any(obj == "public.correct" for _, obj in findings)
 

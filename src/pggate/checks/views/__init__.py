@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
-from . import view001_definer_over_rls, view002_broken  # noqa: F401
+from . import view001_definer_over_rls, view002_broken, view003_matview_readable  # noqa: F401
 
 
 def run(ctx: CheckContext) -> GateResult:

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...results import Finding, Severity
+from ..base import Check
+from ..context import CheckContext
+
+
+class MaterializedViewReadable(Check):
+    """Materialized view in an exposed schema that API roles can read.
+
+    **Problem**: a materialized view is a stored copy of its query's rows, and row-level
+    security does not apply to it: ``anon``, the actor role or ``public`` reading it see the
+    rows of every tenant that were there when it was refreshed.
+
+    **Fix**: move it to a schema the API cannot reach, or revoke reading it::
+
+        revoke select on public.task_counts from anon, authenticated;
+    """
+
+    id = "VIEW003"
+    gate = "views"
+    severity = Severity.WARNING
+    query = """
+        select format('%%I.%%I', n.nspname, c.relname) as name,
+               string_agg(distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end, ', ') as roles
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+             aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+        where c.relkind = 'm' and n.nspname = any(%(exposed_schemas)s) and a.privilege_type = 'SELECT'
+          and (a.grantee = 0 or a.grantee in (select oid from pg_roles where rolname in ('anon', %(actor_role)s)))
+        group by 1
+        order by 1
+    """
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        for row in rows:
+            yield self.finding(
+                row["name"], f"materialized view {row['name']} (no RLS) is readable by {row['roles']}",
+                f"revoke select on {row['name']} from {row['roles']}, or move it out of the exposed schemas",  # noqa: S608 - advice text, never executed
+            )  # fmt: skip
