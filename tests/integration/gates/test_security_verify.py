@@ -78,7 +78,7 @@ def test_the_example_passes_every_gate(cli, tmp_path, db_url):
     result = cli("verify", "--env", "test", "--format", "json", cwd=example)
     assert result.exit_code == 0, result.output
     assert {g["gate"]: g["status"] for g in result.json()["gates"]} == {
-        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "identity": "pass", "traceability": "pass",
+        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "identity": "pass", "traceability": "pass", "fk": "pass",
     }  # fmt: skip
 
 

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ...db import split_qualified
+from ...results import Finding, Severity
+from ..base import Check
+from ..context import CheckContext
+from ..identity.contract import parse_foreign_key
+
+_CONSTRAINTS = """
+select n.nspname as child_schema, c.relname as child_table, pn.nspname as parent_schema,
+       p.relname as parent_table, k.conname as name, k.confmatchtype::text as match,
+       array(select a.attname::text from unnest(k.conkey) with ordinality u(att, i)
+             join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.att order by u.i) as child_columns,
+       array(select a.attname::text from unnest(k.confkey) with ordinality u(att, i)
+             join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.att order by u.i) as parent_columns
+from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_class p on p.oid = k.confrelid join pg_namespace pn on pn.oid = p.relnamespace
+where k.contype = 'f' and n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
+  and n.nspname <> 'information_schema'
+order by 1, 2, 5
+"""
+
+
+class OrphanedRows(Check):
+    """Child rows whose foreign key value has no parent row.
+
+    **Problem**: rows loaded while triggers were disabled, under a ``NOT VALID`` constraint,
+    before a constraint existed, or for a "logical" relationship with no constraint
+    (``[gates.fk] logical``) point at parents that do not exist. Joins silently drop them.
+    Every foreign key is checked with one anti-join (``NOT EXISTS`` against the parent's
+    key), MATCH SIMPLE semantics (a row with a NULL key column is not checked; MATCH FULL
+    also flags partly-NULL keys), within a per-key time budget
+    (``[gates.fk] statement_timeout``, default 30 s).
+
+    **Fix**: delete or repair the orphans (the finding shows up to 5 sample keys), then
+    ``validate constraint`` or add the missing foreign key.
+    """
+
+    id = "FK002"
+    gate = "fk"
+    severity = Severity.ERROR
+
+    def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
+        from . import config
+
+        settings = config(ctx)
+        if not settings.check_orphans:
+            return []
+        keys = ctx.conn.execute(
+            _CONSTRAINTS, {"excluded": [ctx.project.settings.project.history_schema]}
+        ).fetchall()
+        keys += [_logical(spec) for spec in settings.logical]
+        return [self._probe(ctx, key, settings.timeout_seconds) for key in keys]
+
+    def _probe(
+        self, ctx: CheckContext, key: dict[str, Any], timeout: float | None
+    ) -> dict[str, Any]:
+        child = sql.Identifier(key["child_schema"], key["child_table"])
+        parent = sql.Identifier(key["parent_schema"], key["parent_table"])
+        ccols = [sql.Identifier("c", col) for col in key["child_columns"]]
+        pcols = [sql.Identifier("p", col) for col in key["parent_columns"]]
+        all_set = sql.SQL(" and ").join(sql.SQL("{} is not null").format(c) for c in ccols)
+        joined = sql.SQL(" and ").join(
+            sql.SQL("{} = {}").format(p, c) for p, c in zip(pcols, ccols, strict=True)
+        )
+        orphan = sql.SQL(
+            "({all_set} and not exists (select 1 from {parent} p where {joined}))"
+        ).format(all_set=all_set, parent=parent, joined=joined)
+        if (
+            key["match"] == "f" and len(ccols) > 1
+        ):  # MATCH FULL: partly-NULL keys are violations too
+            some_set = sql.SQL(" or ").join(sql.SQL("{} is not null").format(c) for c in ccols)
+            orphan = sql.SQL("({} or (({}) and not ({})))").format(orphan, some_set, all_set)
+        sample = sql.SQL("concat_ws(', ', {})").format(
+            sql.SQL(", ").join(sql.SQL("{}::text").format(c) for c in ccols)
+        )
+        query = sql.SQL(
+            "with o as materialized (select {sample} as key from {child} c where {orphan}) "
+            "select (select count(*) from o) as orphans, array(select key from o limit 5) as samples"
+        ).format(sample=sample, child=child, orphan=orphan)
+        try:
+            with ctx.conn.transaction():
+                if timeout:
+                    ctx.conn.execute(f"set local statement_timeout = {int(timeout * 1000)}")
+                row = ctx.conn.execute(query).fetchone()
+            return {**key, **row, "error": None}
+        except psycopg.Error as exc:
+            return {
+                **key,
+                "orphans": None,
+                "samples": [],
+                "error": exc.diag.message_primary or str(exc),
+            }
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        for row in rows:
+            label = (f"{row['child_schema']}.{row['child_table']}({', '.join(row['child_columns'])}) -> "
+                     f"{row['parent_schema']}.{row['parent_table']}")  # fmt: skip
+            if row["error"]:
+                yield self.finding(label, f"orphan check of {row['name']} did not finish: {row['error']}",
+                                   "raise [gates.fk] statement_timeout, or check it off-peak",
+                                   severity=Severity.WARNING)  # fmt: skip
+            elif row["orphans"]:
+                samples = "; ".join(f"({s})" for s in row["samples"])
+                yield self.finding(
+                    label, f"{row['orphans']} row(s) of {row['child_schema']}.{row['child_table']} point at no "
+                    f"{row['parent_schema']}.{row['parent_table']} row ({row['name']}); sample keys: {samples}",
+                    "delete or repair the orphans, then validate the constraint",
+                    orphans=row["orphans"], sample_keys=row["samples"],
+                )  # fmt: skip
+
+
+def _logical(spec: str) -> dict[str, Any]:
+    fk = parse_foreign_key(spec)
+    child, parent = split_qualified(fk.child.table), split_qualified(fk.parent.table)
+    return {"child_schema": child[0], "child_table": child[-1], "parent_schema": parent[0],
+            "parent_table": parent[-1], "name": f"logical {spec}", "match": "s",
+            "child_columns": fk.child.columns, "parent_columns": fk.parent.columns}  # fmt: skip
