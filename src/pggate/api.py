@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
-    from .results import VerifyResult
+    from .results import GateResult, VerifyResult
 
 ProjectRef = Project | str | os.PathLike[str] | None
 Confirm = Callable[[str], bool]
@@ -339,6 +339,49 @@ def verify(project: ProjectRef = None, env: str = "local", gates: list[str] | No
             )
             results.append(result)
     return VerifyResult(tuple(results))
+
+
+def bench(project: ProjectRef = None, env: str = "local", *, save: str | None = None,
+          compare: str | None = None, emit: Emit = NULL_EMIT) -> BenchResult:  # fmt: skip
+    """Time the bench queries (``pggate bench``); save them as a baseline, compare with one."""
+    from .checks import perf
+    from .checks.context import CheckContext
+
+    proj = load(project)
+    with open_session(proj, env, emit=emit) as session:
+        ctx = CheckContext(session.conn, proj, session=session, emit=emit,
+                           options={"baseline": compare} if compare else {})  # fmt: skip
+        measured = perf.measure_all(ctx)
+        if measured is None:
+            raise ConfigError(
+                f"no bench folder {perf.config(ctx).path!r} in {proj.root}",
+                hint="put one query per .sql file in checks/bench/ or set [gates.perf] path",
+            )
+        comparison = None
+        if compare:
+            ctx.options["perf_baseline"] = perf.baselines.load(proj.root, env, compare)
+            comparison = perf.compare(ctx, ctx.options["perf_baseline"], measured)
+    saved = perf.baselines.save(proj.root, env, save, measured) if save else None
+    return BenchResult(env, measured, str(saved) if saved else None, comparison)
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """What ``pggate bench`` measured, where it saved it, and the comparison asked for."""
+
+    env: str
+    measured: dict[str, object]
+    saved: str | None = None
+    comparison: GateResult | None = None
+
+    def exit_code(self) -> int:
+        """1 when the comparison found a slower query, else 0."""
+        return 1 if self.comparison is not None and self.comparison.status == "fail" else 0
+
+    def to_dict(self) -> dict[str, object]:
+        """The measurements, the saved path and the comparison."""
+        return {"env": self.env, "saved": self.saved, **self.measured,
+                "comparison": self.comparison.to_dict() if self.comparison else None}  # fmt: skip
 
 
 def init(folder: str | os.PathLike[str] = ".", *, supabase: bool = False) -> list[Path]:

@@ -4,7 +4,18 @@
 
 * ``pggate_env``: the environment name (``--pggate-env``, default ``local``);
 * ``pggate_project``: the loaded project (``--pggate-project``, default: nearest pggate.toml);
-* ``db``: a connection inside a transaction that is always rolled back.
+* ``db``: a connection inside a transaction that is always rolled back;
+* ``as_tenant``: ``with as_tenant(tenant_id) as conn:`` acts as a member of that
+  tenant (``[tenancy.actor]``: its role and setup, like the isolation proof) in a
+  savepoint of ``db``'s transaction, undone when the block ends.
+
+    def test_members_see_only_their_projects(db, as_tenant):
+        with as_tenant("00000000-0000-0000-0000-00000000000a") as conn:
+            others = conn.execute(
+                "select count(*) from projects where organization_id <> %s",
+                ["00000000-0000-0000-0000-00000000000a"],
+            ).fetchone()
+        assert others == {"count": 0}
 
 The fixtures only activate when a test asks for them, so installing pggate
 does not change anyone else's test runs.
@@ -59,3 +70,27 @@ def db(pggate_session: Any) -> Iterator[Any]:
             yield conn
     finally:
         conn.close()
+
+
+@pytest.fixture
+def as_tenant(db: Any, pggate_project: Any) -> Any:
+    """``as_tenant(tenant_id)``: a context manager acting as a member of the tenant."""
+    from contextlib import contextmanager
+
+    import psycopg
+
+    from pggate.checks.actor import act_as, find_member
+
+    tenancy = pggate_project.tenancy
+
+    @contextmanager
+    def acting(tenant: Any, user: Any = None) -> Iterator[Any]:
+        member = user if user is not None else find_member(db, tenancy, tenant)
+        if member is None:
+            pytest.fail(f"[tenancy.actor] member_query found no member of tenant {tenant}")
+        with db.transaction():
+            act_as(db, tenancy, member, tenant)
+            yield db
+            raise psycopg.Rollback()
+
+    return acting

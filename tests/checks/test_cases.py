@@ -20,7 +20,9 @@ One generic test runs every case on a fresh database of the real test server.
 
 A case may also have ``migrations`` (file name -> SQL, applied with pggate before the
 check), ``edit`` (file name -> new text, or null to delete, after applying) and
-``after`` (SQL run after applying).
+``after`` (SQL run after applying). ``files`` (path -> text) are written into the
+project folder first (smoke checks, bench queries, seeds). ``save_baseline: true``
+measures the bench queries before ``after`` runs and hands that baseline to the check.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def run_case(check_id: str, config: str, case: dict, tmp_path: Path, db_url: str
         tmp_path / "p", url=db_url, extra_toml=config + "\n" + case.get("config", ""),
         migrations=case.get("migrations"),
     )  # fmt: skip
+    for name, text in (case.get("files") or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
     if case.get("migrations"):
         from pggate import api
 
@@ -74,11 +79,18 @@ def run_case(check_id: str, config: str, case: dict, tmp_path: Path, db_url: str
     for name, text in (case.get("edit") or {}).items():  # files changed after they were applied
         path = root / "migrations" / name
         path.unlink() if text is None else path.write_text(text)
+    options = dict(case.get("options", {}))
+    if case.get("save_baseline"):
+        from pggate.checks.perf import measure_all
+
+        project = load_project(root)
+        with open_session(project, "test") as session:
+            options["perf_baseline"] = measure_all(CheckContext(session.conn, project, session=session))
     if case.get("after"):
         db.execute(case["after"])
     project = load_project(root)
     with open_session(project, "test") as session:
-        ctx = CheckContext(session.conn, project, session=session, options=case.get("options", {}))
+        ctx = CheckContext(session.conn, project, session=session, options=options)
         return REGISTRY[check_id]().run(ctx)
 
 

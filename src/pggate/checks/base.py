@@ -120,6 +120,23 @@ class Check:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
+class GateCheck(Check):
+    """A check whose findings come from running its whole gate (smoke files, bench queries).
+
+    The gate's ``run(ctx)`` does the work once for all its checks; running one such
+    check alone (as the check catalogue tests do) runs the gate and keeps its findings.
+    """
+
+    abstract = True
+
+    def run(self, ctx: CheckContext) -> list[Finding]:
+        """The findings of this check from one run of its gate."""
+        import importlib
+
+        gate = importlib.import_module(f"pggate.checks.{self.gate}")
+        return [f for f in gate.run(ctx).findings if f.check == self.id]
+
+
 def checks_of(gate: str) -> list[type[Check]]:
     """Registered checks of ``gate``, by id."""
     return sorted((c for c in REGISTRY.values() if c.gate == gate), key=lambda c: c.id)

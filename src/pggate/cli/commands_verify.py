@@ -22,6 +22,10 @@ def verify(
             "--gate", "-g", help="Comma-separated gates to run (default: all), e.g. rls,fk."
         ),
     ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", help="Perf gate: compare with this saved baseline (default: newest)."),
+    ] = None,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
 ) -> int:
@@ -34,8 +38,62 @@ def verify(
     from .. import api
 
     gates = [g.strip() for g in gate.split(",") if g.strip()] if gate else None
-    result = api.verify(opts.project, opts.env_name, gates, emit=out.emit)
+    options = {"baseline": baseline} if baseline else None
+    result = api.verify(opts.project, opts.env_name, gates, emit=out.emit, options=options)
     return out.result(result, _render)
+
+
+@app.command("bench")
+def bench(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+    save: Annotated[
+        str | None, typer.Option("--save", help="Save the timings as baseline NAME.")
+    ] = None,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="Compare with saved baseline NAME.")
+    ] = None,
+    format: FormatOpt = None,  # noqa: A002
+    verbose: VerboseOpt = False,
+) -> int:
+    """Time the bench queries (checks/bench/*.sql) on the server's clock.
+
+    `--save NAME` records them in .pggate/baselines/<env>/NAME.json, which
+    `verify --gate perf` compares with; `--compare NAME` compares now.
+    Exit 1 when a compared query got slower beyond the threshold.
+    """
+    opts = settings(ctx, project=project, env=env, format=format, verbose=verbose)
+    out = Output(opts)
+    from .. import api
+
+    result = api.bench(opts.project, opts.env_name, save=save, compare=compare, emit=out.emit)
+    return out.result(result, _render_bench)
+
+
+def _render_bench(out: Output, result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .render import badge, findings_table
+
+    table = Table(title=f"bench queries on {result.env}", title_justify="left")
+    for column in ("query", "median ms", "p95 ms", "runs", "plan"):
+        table.add_column(column, justify="right" if "ms" in column or column == "runs" else "left")
+    for query in result.measured["queries"].values():
+        if "error" in query:
+            table.add_row(escape(query["file"]), "-", "-", "-", f"[red]{escape(query['error'])}[/]")
+            continue
+        table.add_row(escape(query["file"]), f"{query['median_ms']:.3f}", f"{query['p95_ms']:.3f}",
+                      str(query["runs"]), escape(", ".join(dict.fromkeys(query["nodes"]))))  # fmt: skip
+    out.console.print(table)
+    if result.saved:
+        out.console.print(f"baseline saved: {escape(result.saved)}")
+    if result.comparison is not None:
+        gate = result.comparison
+        out.console.print(f"compared with {escape(str(gate.summary.get('baseline')))}: {badge(gate.status)}")
+        if gate.findings:
+            out.console.print(findings_table(gate.findings))
 
 
 def _render(out: Output, result: Any) -> None:

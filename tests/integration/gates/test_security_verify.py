@@ -75,10 +75,16 @@ def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
 def test_the_example_passes_every_gate(cli, tmp_path, db_url):
     example = example_on(tmp_path, db_url)
     assert cli("migrate", "--env", "test", cwd=example).exit_code == 0
+    runtime = {}
+    for gate, folder in (("smoke", "checks/smoke"), ("perf", "checks/bench")):
+        runtime[gate] = "pass" if (example / folder).is_dir() else "skip"
+    if runtime["perf"] == "pass":
+        assert cli("bench", "--env", "test", "--save", "after", cwd=example).exit_code == 0
     result = cli("verify", "--env", "test", "--format", "json", cwd=example)
     assert result.exit_code == 0, result.output
     assert {g["gate"]: g["status"] for g in result.json()["gates"]} == {
-        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "identity": "pass", "traceability": "pass", "fk": "pass",
+        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "identity": "pass",
+        "traceability": "pass", "fk": "pass", **runtime,
     }  # fmt: skip
 
 

@@ -1,0 +1,64 @@
+"""Gate ``smoke``: the project's own SQL checks (``checks/smoke/*.sql``), each rolled back.
+
+Every file is one check with an expectation in its leading comments (see
+``expectation.py``); they all run inside one transaction that is rolled back,
+each in its own savepoint, so they can neither see nor leave each other's
+changes. A configured seed fills empty tenant tables first, inside the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ...db import rolled_back
+from ...errors import ConfigError
+from ...results import Finding, GateResult
+from .. import sqlfiles
+from ..context import CheckContext
+from . import smk001_expectation, smk002_not_run
+from .expectation import Expectation
+
+DIRECTIVES = ("expect", "as", "timeout", "params")
+
+
+class SmokeConfig(BaseModel):
+    """``[gates.smoke]``."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str = "checks/smoke"
+    seed: str | None = None  # run inside the transaction when the tenant tables are empty
+
+
+def run(ctx: CheckContext) -> GateResult:
+    """Run every smoke file; the summary lists each with its outcome."""
+    started = time.perf_counter()
+    config = ctx.gate_config("smoke", SmokeConfig)
+    checks = (smk001_expectation.FailedExpectation.id, smk002_not_run.NotRun.id)
+    folder = ctx.project.root / config.path
+    if not folder.is_dir():
+        if "path" in ctx.project.settings.gates.get("smoke", {}):
+            raise ConfigError(f"[gates.smoke] path {config.path!r} is not a folder",
+                              hint="create it or fix the path in pggate.toml")  # fmt: skip
+        return GateResult("smoke", skipped=f"no {config.path}/ folder", checks=checks)
+    files = sqlfiles.load(folder, ctx.project.root, DIRECTIVES)
+    if not files:
+        return GateResult("smoke", skipped=f"no .sql files in {config.path}/", checks=checks)
+    expectations = [(f, Expectation.of(f)) for f in files]  # bad input fails before running
+    findings: list[Finding] = []
+    outcomes: list[dict[str, Any]] = []
+    seed = ctx.project.root / config.seed if config.seed else None
+    with rolled_back(ctx.conn):
+        actors = sqlfiles.Actors(ctx, seed)
+        seeded = actors.seed_if_empty()
+        for check, expectation in expectations:
+            outcome, finding = smk001_expectation.run_one(ctx, actors, check, expectation)
+            outcomes.append(outcome)
+            if finding is not None:
+                findings.append(finding)
+    summary = {"checks": outcomes, "seeded": seeded}
+    return GateResult("smoke", tuple(findings), (time.perf_counter() - started) * 1000,
+                      summary, checks)  # fmt: skip
