@@ -11,8 +11,6 @@ Nothing here prints: progress goes to ``emit``, questions to ``confirm``.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
-    from .results import GateResult, VerifyResult
+    from .results import GateResult, RunResult, VerifyResult
 
 ProjectRef = Project | str | os.PathLike[str] | None
 Confirm = Callable[[str], bool]
@@ -65,52 +63,6 @@ def example_project(name: str = "saas") -> Path:
             "or pass --example DIR",
         )
     return folder
-
-
-def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMIT) -> DemoResult:
-    """Copy the example project to a temp dir and run what exists of the pipeline on it.
-
-    Until the staged pipeline lands: check-env, validate, migrate, status and verify
-    on the embedded server. The temporary copy and its server are removed afterwards.
-    """
-    source = Path(example) if example else example_project()
-    with tempfile.TemporaryDirectory(prefix="pggate-demo-") as tmp:
-        copy = Path(tmp) / source.name
-        shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".pggate", "evidence"))
-        environment = check_env(copy, "local", emit=emit)
-        validation = validate(copy, emit=emit)
-        migration = migrate(copy, "local", emit=emit) if validation.exit_code() == 0 else None
-        final = status(copy, "local", emit=emit)
-        gates = verify(copy, "local", emit=emit) if migration is not None else None
-    return DemoResult(environment, validation, migration, final, gates)
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    """What ``pggate demo`` ran and found."""
-
-    environment: EnvReport
-    validation: ValidateResult
-    migration: MigrateResult | None
-    status: StatusResult
-    gates: VerifyResult | None = None
-
-    def exit_code(self) -> int:
-        """The worst exit code of the steps."""
-        codes = [self.environment.exit_code(), self.validation.exit_code()]
-        if max(codes):
-            return max(codes)
-        return self.gates.exit_code() if self.gates is not None else 1
-
-    def to_dict(self) -> dict[str, object]:
-        """Every step's result."""
-        return {
-            "environment": self.environment.to_dict(),
-            "validate": self.validation.to_dict(),
-            "migrate": self.migration.to_dict() if self.migration else None,
-            "status": self.status.to_dict(),
-            "verify": self.gates.to_dict() if self.gates else None,
-        }
 
 
 # ---------------------------------------------------------------- migrations
@@ -382,6 +334,31 @@ class BenchResult:
         """The measurements, the saved path and the comparison."""
         return {"env": self.env, "saved": self.saved, **self.measured,
                 "comparison": self.comparison.to_dict() if self.comparison else None}  # fmt: skip
+
+
+def report(folder: str | os.PathLike[str], formats: list[str] | None = None) -> ReportResult:
+    """Rebuild the reports of an evidence package from its files alone (``pggate report``)."""
+    from .evidence import FORMATS, Evidence, render
+
+    evidence = Evidence.load(folder)
+    written = render(evidence, formats or list(FORMATS))
+    return ReportResult(evidence.run, tuple(str(p) for p in written))
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The run an evidence package records and the report files written."""
+
+    run: RunResult
+    written: tuple[str, ...]
+
+    def exit_code(self) -> int:
+        """The recorded run's exit code: 0 GO, 1 NO-GO (2/3 when a step could not run)."""
+        return self.run.exit_code()
+
+    def to_dict(self) -> dict[str, object]:
+        """The run as JSON, with the files written."""
+        return {**self.run.to_dict(), "written": list(self.written)}
 
 
 def init(folder: str | os.PathLike[str] = ".", *, supabase: bool = False) -> list[Path]:

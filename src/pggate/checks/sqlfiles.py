@@ -180,15 +180,24 @@ class Actors:
         self.seed = seed
         self._tenant: tuple[Any, Any] | None = None
 
-    def seed_if_empty(self) -> bool:
-        """Run the seed in the current (rolled-back) transaction when no tenant has rows."""
+    def seed_if_empty(self) -> tuple[bool, str | None]:
+        """Run the seed in the current (rolled-back) transaction when no tenant has rows.
+
+        Returns whether it ran, and its error when it failed (in its own savepoint, so
+        the caller's transaction goes on: before a first migration the seed's tables
+        may not exist yet).
+        """
         if self.seed is None or not self.seed.is_file():
-            return False
+            return False, None
         tables = self.ctx.tenant_tables()
         if tables and tenants_with_rows(self.ctx.conn, tables, self.ctx.tenancy.column, 1):
-            return False
-        self.ctx.conn.execute(self.seed.read_text())
-        return True
+            return False, None
+        try:
+            with self.ctx.conn.transaction():
+                self.ctx.conn.execute(self.seed.read_text())
+        except psycopg.Error as exc:
+            return False, (str(exc).strip().splitlines() or [""])[0]
+        return True, None
 
     def tenant(self) -> tuple[Any, Any]:
         """``(tenant, user)`` to act as; raises ``LookupError`` saying why there is none."""

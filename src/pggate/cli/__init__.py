@@ -54,7 +54,13 @@ def _globals(
 
 def _register() -> None:
     # Importing a command module registers its commands on ``app``.
-    from . import commands_env, commands_migrate, commands_schema, commands_verify  # noqa: F401
+    from . import (  # noqa: F401
+        commands_env,
+        commands_migrate,
+        commands_schema,
+        commands_stage,
+        commands_verify,
+    )
 
 
 _register()

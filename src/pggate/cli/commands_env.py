@@ -1,9 +1,6 @@
-"""``pggate check-env`` and ``pggate demo``."""
+"""``pggate check-env``."""
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -48,41 +45,3 @@ def render_env_report(out: Output, report) -> None:  # type: ignore[no-untyped-d
         console.print(f'[dim]pin this environment with: pin = "{report.facts["identity"]}"[/dim]')
     if report.findings:
         console.print(findings_table(report.findings))
-
-
-@app.command("demo")
-def demo(
-    ctx: typer.Context,
-    example: Annotated[
-        Path | None,
-        typer.Option("--example", help="Project folder to demo (default: examples/saas)."),
-    ] = None,
-    format: FormatOpt = None,  # noqa: A002
-    verbose: VerboseOpt = False,
-) -> int:
-    """Run the pipeline on the example project against a throwaway embedded PostgreSQL."""
-    opts = settings(ctx, format=format, verbose=verbose)
-    out = Output(opts)
-    from .. import api
-
-    result = api.demo(example, emit=out.emit)
-    out.close_progress()
-    if opts.json:
-        out.json(result.to_dict())
-        return result.exit_code()
-    render_env_report(out, result.environment)
-    from .commands_migrate import _render_migrate, _render_status, _render_validate
-
-    _render_validate(out, result.validation)
-    if result.migration is not None:
-        _render_migrate(out, result.migration)
-    _render_status(out, result.status)
-    if result.gates is not None:
-        from .commands_verify import _render as render_verify
-
-        render_verify(out, result.gates)
-    out.console.print(
-        "[bold]demo:[/bold] environment checked, migrations validated and applied, gates run on a "
-        "throwaway embedded PostgreSQL; the evidence package and report join when the pipeline lands"
-    )
-    return result.exit_code()

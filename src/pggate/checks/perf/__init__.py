@@ -69,7 +69,7 @@ def measure_all(ctx: CheckContext) -> dict[str, Any] | None:
     seed = ctx.project.root / settings.seed if settings.seed else None
     with rolled_back(ctx.conn):
         actors = sqlfiles.Actors(ctx, seed)
-        seeded = actors.seed_if_empty()
+        seeded, seed_error = actors.seed_if_empty()
         measured = [measure(ctx.conn, actors, f, repeat=settings.repeat, warmup=settings.warmup)
                     for f in files]  # fmt: skip
     return {
@@ -77,6 +77,7 @@ def measure_all(ctx: CheckContext) -> dict[str, Any] | None:
         "server_version": ctx.session.info.version if ctx.session is not None else None,
         "repeat": settings.repeat,
         "seeded": seeded,
+        "seed_error": seed_error,
         "queries": {m.file: m.to_dict() for m in measured},
     }
 

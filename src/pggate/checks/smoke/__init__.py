@@ -53,12 +53,16 @@ def run(ctx: CheckContext) -> GateResult:
     seed = ctx.project.root / config.seed if config.seed else None
     with rolled_back(ctx.conn):
         actors = sqlfiles.Actors(ctx, seed)
-        seeded = actors.seed_if_empty()
+        seeded, seed_error = actors.seed_if_empty()
+        if seed_error is not None:
+            findings.append(smk002_not_run.NotRun().finding(
+                config.seed or "seed", f"the seed failed: {seed_error}",
+                "fix the seed file; the smoke checks ran without its rows"))  # fmt: skip
         for check, expectation in expectations:
             outcome, finding = smk001_expectation.run_one(ctx, actors, check, expectation)
             outcomes.append(outcome)
             if finding is not None:
                 findings.append(finding)
-    summary = {"checks": outcomes, "seeded": seeded}
+    summary = {"checks": outcomes, "seeded": seeded, "seed_error": seed_error}
     return GateResult("smoke", tuple(findings), (time.perf_counter() - started) * 1000,
                       summary, checks)  # fmt: skip

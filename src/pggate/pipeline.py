@@ -1,0 +1,308 @@
+"""The staged pipeline (``pggate stage``): nine steps, an evidence package, GO or NO-GO.
+
+Steps run in order; each returns a ``StepResult`` that is written to the
+evidence package as soon as it is known, so a crash still leaves what was
+proven. A failed *mandatory* step (environment, validate, migrate) stops the
+run: the remaining steps are recorded as skipped and the report is still
+written. The gate steps never stop it, so the report lists every finding.
+
+The pipeline composes the public API (``api``), one call per step, and holds
+one session open for the whole run so an embedded server is started once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import api
+from .config import Project
+from .errors import PggateError
+from .events import NULL_EMIT, Emit, Event, fan_out
+from .results import Finding, RunResult, Severity, Status, StepResult, VerifyResult, status_of
+from .session import Session, open_session
+
+STEPS = ("environment", "validate", "baseline", "migrate", "security", "integrity",
+         "performance", "rollback", "report")  # fmt: skip
+MANDATORY = frozenset({"environment", "validate", "migrate"})
+SECURITY_GATES = ("rls", "isolation", "views", "functions", "identity", "traceability")
+INTEGRITY_GATES = ("fk", "smoke")
+PERFORMANCE_GATES = ("perf",)
+
+
+@dataclass
+class _Run:
+    """What the steps share during one run."""
+
+    project: Project
+    env: str
+    run_id: str
+    started: datetime
+    rehearse_rollback: bool
+    confirm: api.Confirm | None
+    emit: Emit
+    session: Session | None = None
+    version_before: str = "0"
+    applied: list[dict[str, Any]] = field(default_factory=list)
+    perf_baseline: dict[str, Any] | None = None
+    fingerprint_after: str | None = None
+    artifacts: dict[str, Any] = field(default_factory=dict)  # schema snapshots for the package
+
+
+def stage(project: api.ProjectRef = None, env: str = "local", *, rehearse_rollback: bool = False,
+          evidence: str | os.PathLike[str] | None = None, confirm: api.Confirm | None = None,
+          emit: Emit = NULL_EMIT) -> RunResult:  # fmt: skip
+    """Run the staged pipeline on ``env`` and write its evidence package and reports."""
+    from .evidence import EvidencePackage
+
+    proj = api.load(project)
+    started = datetime.now(UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    folder = Path(evidence) if evidence else proj.evidence_dir / f"{env}_{run_id[:16]}"
+    package = EvidencePackage.create(folder)
+    run = _Run(proj, env, run_id, started, rehearse_rollback, confirm,
+               fan_out(emit, package.log))  # fmt: skip
+    steps: list[StepResult] = []
+    with ExitStack() as stack:
+        stopped_by: str | None = None
+        for number, name in enumerate(STEPS[:-1], start=1):
+            if stopped_by is not None:
+                reason = f"not run: step {stopped_by} did not pass"
+                result = StepResult(name, Status.SKIP, data={"reason": reason})
+            else:
+                result = _run_step(run, name, stack)
+            steps.append(result)
+            package.write_step(number, result)
+            if name in MANDATORY and result.status.rank >= Status.FAIL.rank and stopped_by is None:
+                stopped_by = name
+        report = _report_step(run, package, steps)
+        steps.append(report)
+        package.write_step(len(STEPS), report)
+    result = RunResult(run_id, env, tuple(steps), str(folder),
+                       {"started_at": started.isoformat(timespec="seconds")})  # fmt: skip
+    package.finish(run.project, result, run.artifacts, target=_target(run))
+    return result
+
+
+def _target(run: _Run) -> dict[str, Any]:
+    if run.session is None:
+        return {"name": run.env}
+    info = run.session.info
+    return {"name": run.env, "url": run.session.target.masked_url,
+            "server_version": info.version, "embedded": run.session.target.embedded}  # fmt: skip
+
+
+# --------------------------------------------------------------- running steps
+
+
+def _run_step(run: _Run, name: str, stack: ExitStack) -> StepResult:
+    """Run one step, timed, turning a pggate error into an ``error`` step (never raising)."""
+    run.emit(Event("step.started", f"{name}", {"step": name}))
+    clock = time.perf_counter()
+    try:
+        result = STEP_FUNCTIONS[name](run, stack)
+    except PggateError as exc:
+        result = StepResult(name, Status.ERROR, error=exc.to_dict(), findings=_error_findings(name, exc))
+    except Exception as exc:  # noqa: BLE001 - the run must still end with a report
+        import psycopg
+
+        if not isinstance(exc, psycopg.Error):
+            raise
+        code = 3 if isinstance(exc, psycopg.OperationalError) else 1
+        result = StepResult(name, Status.ERROR, error={"error": type(exc).__name__,
+                            "message": str(exc).strip(), "exit_code": code})  # fmt: skip
+    result = StepResult(result.step, result.status, (time.perf_counter() - clock) * 1000,
+                        result.findings, result.gates, result.data, result.error)  # fmt: skip
+    run.emit(Event("step.finished", f"{name}: {result.status}",
+                   {"step": name, "status": str(result.status),
+                    "duration_ms": round(result.duration_ms, 1)}))  # fmt: skip
+    return result
+
+
+def _error_findings(step: str, exc: PggateError) -> tuple[Finding, ...]:
+    """A failed migration as a finding pointing into its file (for the report and annotations)."""
+    failure = exc.details.get("failure") if isinstance(exc.details.get("failure"), dict) else None
+    if step != "migrate" or failure is None:
+        return ()
+    return (Finding(
+        check="MIG012", gate="migrate", severity=Severity.ERROR,
+        object=str(failure.get("file") or "migration"), message=exc.message.splitlines()[0],
+        hint=exc.hint or "", file=failure.get("file"), line=failure.get("line"),
+        details={k: v for k, v in failure.items() if k in ("sqlstate", "statement", "message", "column")},
+    ),)  # fmt: skip
+
+
+def _environment(run: _Run, stack: ExitStack) -> StepResult:
+    from .environment import inspect_environment
+
+    run.session = stack.enter_context(open_session(run.project, run.env, emit=run.emit))
+    report = inspect_environment(run.session)
+    return StepResult("environment", report.status, findings=report.findings, data=report.to_dict())
+
+
+def _validate(run: _Run, stack: ExitStack) -> StepResult:
+    result = api.validate(run.project, run.env, emit=run.emit)
+    data = {"files": len(result.migrations), "checked_history": result.checked_history}
+    return StepResult("validate", status_of(result.findings), findings=result.findings, data=data)
+
+
+def _baseline(run: _Run, stack: ExitStack) -> StepResult:
+    from .checks import perf
+    from .checks.context import CheckContext
+    from .migrations.history import History
+    from .schema import fingerprint
+    from .schema.snapshot import take
+
+    assert run.session is not None
+    conn = run.session.conn
+    settings = run.project.settings.project
+    applied = History(conn, settings.history_table).applied()
+    run.version_before = applied[-1].version if applied else "0"
+    snapshot = take(conn, exclude_schemas=[settings.history_schema])
+    run.artifacts["schema_before"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
+    ctx = CheckContext(conn, run.project, session=run.session, emit=run.emit)
+    run.perf_baseline = perf.measure_all(ctx)
+    saved = None
+    if run.perf_baseline is not None:
+        name = f"stage-{run.run_id}"
+        saved = perf.baselines.save(run.project.root, run.env, name, run.perf_baseline)
+        run.perf_baseline["name"] = name
+    data = {"version": run.version_before, "fingerprint": fingerprint.of(snapshot),
+            "objects": sum(len(v) for v in snapshot.values()),
+            "bench_queries": len(run.perf_baseline["queries"]) if run.perf_baseline else 0,
+            "perf_baseline": str(saved.relative_to(run.project.root)) if saved else None}  # fmt: skip
+    return StepResult("baseline", Status.PASS, data=data)
+
+
+def _migrate(run: _Run, stack: ExitStack) -> StepResult:
+    result = api.migrate(run.project, run.env, confirm=run.confirm, emit=run.emit, run_id=run.run_id)
+    run.applied = list(result.applied)
+    run.fingerprint_after = _fingerprint(run)
+    data = {**result.to_dict(), "fingerprint": run.fingerprint_after}
+    return StepResult("migrate", Status.PASS, data=data)
+
+
+def _gates(step: str, gates: tuple[str, ...]) -> Callable[[_Run, ExitStack], StepResult]:
+    def run_gates(run: _Run, stack: ExitStack) -> StepResult:
+        selected = [g for g in gates if g in api.available_gates()]
+        options = {"perf_baseline": run.perf_baseline} if run.perf_baseline else {}
+        result: VerifyResult = api.verify(run.project, run.env, selected, emit=run.emit,
+                                          options=options)  # fmt: skip
+        return StepResult(step, result.status, gates=result.gates,
+                          data={"titles": _titles(result)})  # fmt: skip
+
+    return run_gates
+
+
+def _titles(result: VerifyResult) -> dict[str, str]:
+    """Each check's one-line title, stored with the step so reports need no code to show it."""
+    from .checks.base import REGISTRY
+
+    return {check: REGISTRY[check].doc().splitlines()[0]
+            for gate in result.gates for check in gate.checks if check in REGISTRY}  # fmt: skip
+
+
+def _rollback(run: _Run, stack: ExitStack) -> StepResult:
+    """Roll back to the version before this run, prove it, migrate forward, prove it again."""
+    if not run.rehearse_rollback:
+        return StepResult("rollback", Status.SKIP, data={"reason": "not asked (--rehearse-rollback)"})
+    if not run.applied:
+        return StepResult("rollback", Status.SKIP, data={"reason": "this run applied nothing"})
+    back = api.rollback(run.project, run.env, to=run.version_before, confirm=run.confirm,
+                        emit=run.emit)  # fmt: skip
+    forward = api.migrate(run.project, run.env, confirm=run.confirm, emit=run.emit,
+                          run_id=f"{run.run_id}-reapply")  # fmt: skip
+    again = _fingerprint(run)
+    findings = []
+    if not back.proven:
+        findings.append(Finding("RBK001", "rollback", Severity.ERROR, f"version {run.version_before}",
+                                f"rolling back to {run.version_before} did not restore the schema "
+                                f"recorded there ({back.proof.get('status')})",
+                                "see the diff in steps/08_rollback.json; complete the down sections",
+                                details={"diff": back.proof.get("diff", [])[:50]}))  # fmt: skip
+    if again != run.fingerprint_after:
+        findings.append(Finding("RBK002", "rollback", Severity.ERROR, "migrate after rollback",
+                                "migrating forward again gave a different schema than the first apply",
+                                "a down leaves something behind that the up does not recreate the same way",
+                                details={"first": run.fingerprint_after, "again": again}))  # fmt: skip
+    data = {"to": run.version_before, "reverted": list(back.reverted), "proof": back.proof,
+            "reapplied": list(forward.applied), "fingerprint_first": run.fingerprint_after,
+            "fingerprint_again": again, "identical": again == run.fingerprint_after}  # fmt: skip
+    return StepResult("rollback", status_of(findings), findings=tuple(findings), data=data)
+
+
+def _fingerprint(run: _Run) -> str:
+    from .schema import fingerprint
+    from .schema.snapshot import take
+
+    assert run.session is not None
+    snapshot = take(run.session.conn,
+                    exclude_schemas=[run.project.settings.project.history_schema])  # fmt: skip
+    run.artifacts["schema_after"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
+    return fingerprint.of(snapshot)
+
+
+def _report_step(run: _Run, package: Any, steps: list[StepResult]) -> StepResult:
+    verdict = "GO" if all(s.status.rank < Status.FAIL.rank for s in steps) else "NO-GO"
+    data = {"verdict": verdict, "reports": list(package.REPORTS)}
+    return StepResult("report", Status.PASS, data=data)
+
+
+STEP_FUNCTIONS: dict[str, Callable[[_Run, ExitStack], StepResult]] = {
+    "environment": _environment,
+    "validate": _validate,
+    "baseline": _baseline,
+    "migrate": _migrate,
+    "security": _gates("security", SECURITY_GATES),
+    "integrity": _gates("integrity", INTEGRITY_GATES),
+    "performance": _gates("performance", PERFORMANCE_GATES),
+    "rollback": _rollback,
+}
+
+
+# ---------------------------------------------------------------------- demo
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What ``pggate demo`` staged: the run, and where its copy of the example lives."""
+
+    run: RunResult
+    folder: str
+
+    def exit_code(self) -> int:
+        """The run's exit code."""
+        return self.run.exit_code()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as JSON and the demo folder."""
+        return {**self.run.to_dict(), "demo_folder": self.folder}
+
+
+def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMIT) -> DemoResult:
+    """Stage the example project on a throwaway embedded server (``pggate demo``).
+
+    The example is copied to a new temporary folder so the repository stays clean;
+    the copy (with its evidence package) is kept for reading the reports, the
+    server and its data are removed.
+    """
+    import shutil
+    import tempfile
+
+    source = Path(example) if example else api.example_project()
+    folder = Path(tempfile.mkdtemp(prefix="pggate-demo-")) / source.name
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns(".pggate", "evidence", ".env*"))
+    project = api.load(folder)
+    try:
+        result = stage(project, "local", rehearse_rollback=True, confirm=lambda _question: True,
+                       emit=emit)  # fmt: skip
+    finally:
+        shutil.rmtree(folder / ".pggate" / "local", ignore_errors=True)  # the server's data
+    return DemoResult(result, str(folder))
