@@ -199,7 +199,15 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
                 "no --backup was taken; for non-local environments take one",
             ),
         )
+    if steps and not dry_run:
+        # Health after the rollback: the history matches the files and the schema, and the
+        # schema left is still safe (RLS coverage, views, functions).
+        health = verify(proj, env, [g for g in HEALTH_GATES if g in available_gates()], emit=emit)
+        result = replace(result, health=health.gates)
     return result
+
+
+HEALTH_GATES = ("rls", "views", "functions", "traceability")
 
 
 def schema(

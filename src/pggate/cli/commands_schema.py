@@ -126,3 +126,11 @@ def _render_rollback(out: Output, result: Any) -> None:
         out.console.print(f"[bold yellow]unproven:[/] {proof['message']}")
     for warning in result.warnings:
         out.console.print(f"[yellow]warning:[/] {warning}")
+    if result.health:
+        from .render import badge, findings_table
+
+        statuses = ", ".join(f"{g.gate} {badge(g.status)}" for g in result.health)
+        out.console.print(f"health after rollback: {statuses}")
+        findings = [f for g in result.health for f in g.findings]
+        if findings:
+            out.console.print(findings_table(findings))

@@ -23,6 +23,7 @@ from ..db import advisory_lock, set_timeouts
 from ..errors import DatabaseUnavailable, MigrationFailed, MigrationFileError
 from ..events import Event
 from ..masking import mask
+from ..results import GateResult, Status
 from .executor import StatementFailed, execute_section, statements_of
 from .files import Migration
 from .history import Applied
@@ -52,6 +53,7 @@ class RollbackResult:
     duration_ms: float = 0.0
     backup: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    health: tuple[GateResult, ...] = ()  # the static gates run on the result (not on a dry run)
 
     @property
     def proven(self) -> bool:
@@ -59,8 +61,9 @@ class RollbackResult:
         return self.proof.get("status") == "proven"
 
     def exit_code(self) -> int:
-        """1 when the schema differs from the one recorded at the target, else 0."""
-        return 1 if self.proof.get("status") == "mismatch" else 0
+        """1 when the schema differs from the one recorded at the target or a health gate fails."""
+        failed = any(g.status == Status.FAIL for g in self.health)
+        return 1 if self.proof.get("status") == "mismatch" or failed else 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for ``rollback --format json``."""
@@ -68,6 +71,7 @@ class RollbackResult:
             "env": self.env, "target": self.target, "to": self.to, "dry_run": self.dry_run,
             "reverted": list(self.reverted), "proof": self.proof, "backup": self.backup,
             "duration_ms": round(self.duration_ms, 1), "warnings": list(self.warnings),
+            "health": [g.to_dict() for g in self.health],
         }  # fmt: skip
 
 

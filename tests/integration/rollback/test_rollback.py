@@ -248,3 +248,28 @@ def test_manual_change_is_reported_as_schema_drift(cli, project, db):
     assert drift and "+ index public.a_id_idx" in drift[0]["details"]["diff"]
     validated = cli("validate", "--env", "test", "--format", "json", cwd=root).json()
     assert "MIG011" in [f["check"] for f in validated["findings"]]
+
+
+def test_health_gates_run_after_a_rollback_and_fail_it_when_unsafe(cli, project):
+    root = project(migrations={
+        "001_notes.sql": "create table public.notes (id int primary key, tenant_id int);\n"
+                         "create index on public.notes (tenant_id);\n"
+                         "-- migrate:down\ndrop table public.notes;\n",
+        "002_rls.sql": "alter table public.notes enable row level security;\n"
+                       "alter table public.notes force row level security;\n"
+                       "create policy notes_tenant on public.notes using "
+                       "(tenant_id = current_setting('app.tenant')::int);\n"
+                       "-- migrate:down\ndrop policy notes_tenant on public.notes;\n"
+                       "alter table public.notes no force row level security;\n"
+                       "alter table public.notes disable row level security;\n",
+    })  # fmt: skip
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)
+    assert result.exit_code == 1, result.output
+    health = {g["gate"]: g for g in result.json()["health"]}
+    assert set(health) == {"rls", "views", "functions", "traceability"}
+    assert ("RLS001", "public.notes") in {(f["check"], f["object"]) for f in health["rls"]["findings"]}
+    assert health["traceability"]["status"] == "pass"
+    result = cli("rollback", "--env", "test", "--to", "0", "--yes", cwd=root)
+    assert result.exit_code == 0, result.output
+    assert "health after rollback" in result.stdout
