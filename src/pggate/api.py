@@ -158,12 +158,16 @@ def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = 
 
 def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
              dry_run: bool = False, backup: bool = False, lock_wait: float | None = None,
-             confirm: Confirm | None = None, emit: Emit = NULL_EMIT) -> RollbackResult:  # fmt: skip
+             prove: str = "auto", confirm: Confirm | None = None,
+             emit: Emit = NULL_EMIT) -> RollbackResult:  # fmt: skip
     """Revert applied migrations above ``to`` and prove the schema fingerprint (``pggate rollback``).
 
     Refuses (exit 2) naming every migration without a down before changing anything;
-    asks on ``confirm = true`` environments and whenever a down drops data.
+    asks on ``confirm = true`` environments and whenever a down drops data. ``prove``:
+    ``auto`` (the recorded fingerprint, else a shadow replay), ``recorded`` or ``shadow``.
     """
+    if prove not in ("auto", "recorded", "shadow"):
+        raise ConfigError(f"--prove {prove!r} is not known", hint="use auto, recorded or shadow")
     from .migrations.rollback import Rollback, data_loss, plan_rollback
     from .migrations.rollback import backup as dump
 
@@ -190,7 +194,8 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
             if lock_wait is not None
             else parse_duration(session.target.environment.lock_wait) or 0.0
         )
-        result = worker.run(mset.migrations, to, dry_run=dry_run, lock_wait=wait, backup=saved)
+        result = worker.run(mset.migrations, to, dry_run=dry_run, lock_wait=wait, backup=saved,
+                            prove=prove, shadow=_shadow(session))  # fmt: skip
     if not backup and not session.target.is_local and steps and not dry_run:
         result = replace(
             result,
@@ -208,6 +213,23 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
 
 
 HEALTH_GATES = ("rls", "views", "functions", "traceability")
+
+
+def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
+    """Replays migrations on a throwaway database of the session's server (with the shim if it has one)."""
+    from .migrations.shadow import replay
+
+    def prepare(conn: object) -> None:
+        if session.shim is not None:
+            from .supabase import install
+
+            install(conn)  # type: ignore[arg-type]
+
+    def shadow(migrations: list[object]) -> dict[str, object]:
+        exclude = [session.project.settings.project.history_schema]
+        return replay(session.url, migrations, exclude_schemas=exclude, prepare=prepare)  # type: ignore[arg-type]
+
+    return shadow
 
 
 def schema(

@@ -28,6 +28,10 @@ def rollback(
     lock_wait: Annotated[
         float | None, typer.Option("--lock-wait", help="Seconds to wait for another runner's lock.")
     ] = None,
+    prove: Annotated[
+        str, typer.Option("--prove", help="auto: the fingerprint recorded at V, else a replay on a "
+                          "shadow database; recorded; shadow.")
+    ] = "auto",  # fmt: skip
     yes: YesOpt = False,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
@@ -43,7 +47,7 @@ def rollback(
 
     result = api.rollback(
         opts.project, opts.env_name, to=to, dry_run=dry_run, backup=backup, lock_wait=lock_wait,
-        confirm=out.confirm, emit=out.emit,
+        prove=prove, confirm=out.confirm, emit=out.emit,
     )  # fmt: skip
     return out.result(result, _render_rollback)
 
@@ -115,8 +119,9 @@ def _render_rollback(out: Output, result: Any) -> None:
     proof = result.proof
     status = proof["status"]
     if status == "proven":
+        how = "a replay on a shadow database" if proof.get("method") == "shadow" else "the fingerprint recorded there"
         out.console.print(
-            f"[bold green]proven:[/] schema at version {result.to} matches {proof['expected']}"
+            f"[bold green]proven:[/] schema at version {result.to} matches {how} ({proof['expected']})"
         )
     elif status == "mismatch":
         out.console.print(f"[bold red]NOT PROVEN:[/] {proof['message']}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,9 +121,16 @@ class Rollback(Worker):
     """Reverts a plan on one connection and proves the result."""
 
     def run(self, migrations: tuple[Migration, ...], to: str, *, dry_run: bool = False,
-            lock_wait: float = 60.0, backup: str | None = None) -> RollbackResult:  # fmt: skip
-        """Revert every applied migration above ``to`` (newest first), then prove the schema."""
+            lock_wait: float = 60.0, backup: str | None = None, prove: str = "auto",
+            shadow: Shadow | None = None) -> RollbackResult:  # fmt: skip
+        """Revert every applied migration above ``to`` (newest first), then prove the schema.
+
+        ``prove``: ``recorded`` compares with the fingerprint recorded at ``to``; ``shadow``
+        with a replay of the migrations up to ``to`` (``shadow(migrations)`` gives its
+        snapshot); ``auto`` uses the recorded one and falls back to the replay.
+        """
         started = time.perf_counter()
+        replayed = [m for m in migrations if int(m.version) <= int(to)]
         with advisory_lock(self.conn, wait=lock_wait):
             steps = plan_rollback(migrations, self.history.applied(), to)
             expected = self._expected(to)
@@ -139,11 +147,11 @@ class Rollback(Worker):
             if dry_run:
                 with self.conn.transaction():
                     self._revert_all(steps, reverted)
-                    proof = self._prove(expected, to)
+                    proof = self._prove(expected, to, prove, shadow, replayed)
                     raise psycopg.Rollback()
             else:
                 self._revert_all(steps, reverted)
-                proof = self._prove(expected, to)
+                proof = self._prove(expected, to, prove, shadow, replayed)
         return RollbackResult(
             env=self.env, target=self.target, to=to, reverted=tuple(reverted), proof=proof,
             dry_run=dry_run, duration_ms=(time.perf_counter() - started) * 1000, backup=backup,
@@ -191,7 +199,8 @@ class Rollback(Worker):
         below = [a.version for a in self.history.applied() if int(a.version) <= int(to)]
         return below[-1] if below else "0"
 
-    def _prove(self, expected: tuple[str | None, bytes | None], to: str) -> dict[str, Any]:
+    def _prove(self, expected: tuple[str | None, bytes | None], to: str, prove: str,
+               shadow: Shadow | None, replayed: list[Migration]) -> dict[str, Any]:  # fmt: skip
         from ..schema import fingerprint as fp
         from ..schema.diff import diff
         from ..schema.snapshot import take
@@ -199,6 +208,8 @@ class Rollback(Worker):
         live = take(self.conn, exclude_schemas=[self.history.schema])
         actual = fp.of(live)
         recorded, compressed = expected
+        if shadow is not None and (prove == "shadow" or (prove == "auto" and recorded is None)):
+            return self._prove_by_replay(shadow, replayed, live, to)
         if recorded is None:
             return {"status": "unavailable", "actual": actual,
                     "message": f"no schema fingerprint was recorded at version {to} "
@@ -209,6 +220,30 @@ class Rollback(Worker):
         lines = diff(fp.decompress(compressed), live) if compressed else []
         return {"status": "mismatch", "expected": recorded, "actual": actual, "diff": lines,
                 "message": f"the schema differs from the one recorded at version {to}"}  # fmt: skip
+
+
+    def _prove_by_replay(self, shadow: Shadow, wanted: list[Migration], live: dict[str, Any],
+                         to: str) -> dict[str, Any]:  # fmt: skip
+        """Compare the live schema with the migrations up to ``to`` replayed on a shadow database."""
+        from ..schema import fingerprint as fp
+        from ..schema.diff import diff
+        from .shadow import ShadowUnavailable
+
+        actual = fp.of(live)
+        try:
+            replayed = shadow(wanted)
+        except ShadowUnavailable as exc:
+            return {"status": "unavailable", "method": "shadow", "actual": actual,
+                    "message": f"no proof: {exc}"}  # fmt: skip
+        expected = fp.of(replayed)
+        if expected == actual:
+            return {"status": "proven", "method": "shadow", "expected": expected, "actual": actual}
+        return {"status": "mismatch", "method": "shadow", "expected": expected, "actual": actual,
+                "diff": diff(replayed, live),
+                "message": f"the schema differs from a replay of the migrations up to {to}"}  # fmt: skip
+
+
+Shadow = Callable[[list[Migration]], dict[str, Any]]
 
 
 def backup(url: str, folder: Path, label: str) -> Path:

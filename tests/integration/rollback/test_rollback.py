@@ -273,3 +273,34 @@ def test_health_gates_run_after_a_rollback_and_fail_it_when_unsafe(cli, project)
     result = cli("rollback", "--env", "test", "--to", "0", "--yes", cwd=root)
     assert result.exit_code == 0, result.output
     assert "health after rollback" in result.stdout
+
+
+def _bulk_project(project, downs):
+    root = project(migrations={
+        f"{i:03d}_t{i}.sql": f"create table t{i} (id int);\n-- migrate:down\n{downs(i)}" for i in (1, 2, 3)
+    })  # fmt: skip
+    toml = (root / "pggate.toml").read_text().replace("[project]\n", "[project]\nsnapshot_every_up_to = 1\n")
+    (root / "pggate.toml").write_text(toml)
+    return root
+
+
+def test_a_version_without_a_fingerprint_is_proven_by_a_shadow_replay(cli, project, db):
+    root = _bulk_project(project, lambda i: f"drop table t{i};")
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0  # bulk: only 003 recorded
+    result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)
+    assert result.exit_code == 0, result.output
+    proof = result.json()["proof"]
+    assert proof["status"] == "proven" and proof["method"] == "shadow"
+    assert not db.execute("select 1 from pg_database where datname like 'pggate_shadow_%'").fetchall()
+    recorded = cli("rollback", "--env", "test", "--to", "0", "--yes", "--prove", "recorded",
+                   "--format", "json", cwd=root)  # fmt: skip
+    assert recorded.json()["proof"]["status"] in ("proven", "unavailable")
+
+
+def test_a_shadow_replay_catches_an_incomplete_down(cli, project):
+    root = _bulk_project(project, lambda i: "select 1;" if i == 2 else f"drop table t{i};")
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)
+    assert result.exit_code == 1
+    proof = result.json()["proof"]
+    assert proof["method"] == "shadow" and "+ table public.t2" in proof["diff"]
