@@ -25,6 +25,7 @@ from .results import Severity
 from .session import Session, open_session
 
 if TYPE_CHECKING:
+    from .migrations.adopt import AdoptResult
     from .migrations.files import MigrationSet
     from .migrations.history import History
     from .migrations.rollback import RollbackResult
@@ -230,6 +231,31 @@ def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
         return replay(session.url, migrations, exclude_schemas=exclude, prepare=prepare)  # type: ignore[arg-type]
 
     return shadow
+
+
+def adopt(project: ProjectRef = None, env: str = "local", *, source: str = "supabase",
+          lock_wait: float | None = None, confirm: Confirm | None = None,
+          emit: Emit = NULL_EMIT) -> AdoptResult:  # fmt: skip
+    """Record the versions another tool applied as pggate's baseline, without running them (``pggate adopt``).
+
+    ``source = "supabase"`` reads ``supabase_migrations.schema_migrations``; a recorded
+    version with no local file is refused (exit 2) before anything is written.
+    """
+    from .migrations.adopt import adopt_supabase
+
+    if source != "supabase":
+        raise ConfigError(f"cannot adopt from {source!r}", hint="supported: --from supabase")
+    proj = load(project)
+    mset = _migration_set(proj)
+    with open_session(proj, env, emit=emit) as session:
+        environment = session.target.environment
+        if environment.confirm:
+            question = f"record Supabase's applied versions as pggate's history on {env}?"
+            if confirm is None or not confirm(question):
+                raise ConfirmationRefused(f"not adopting on {env}: not confirmed",
+                                          hint="pass --yes to confirm")  # fmt: skip
+        wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
+        return adopt_supabase(session.conn, mset, _history(session), emit=emit, lock_wait=wait)
 
 
 def schema(

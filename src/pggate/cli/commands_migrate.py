@@ -181,3 +181,40 @@ def _render_migrate(out: Output, result: Any) -> None:
         else "nothing to apply"
     )
     out.console.print(f"[bold]{summary}[/bold]")
+
+
+@app.command("adopt")
+def adopt(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option("--from", help="Where the applied versions are recorded: supabase.")
+    ] = "supabase",
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+    yes: YesOpt = False,
+    format: FormatOpt = None,  # noqa: A002
+    verbose: VerboseOpt = False,
+) -> int:
+    """Mark the versions Supabase recorded (supabase_migrations) as applied, without running them.
+
+    For a project deployed with `supabase db push` that moves to pggate: afterwards
+    `pggate migrate` applies only what is new. Refuses (exit 2) when a recorded version
+    has no file in the migrations folder; nothing is written then.
+    """
+    opts = settings(ctx, project=project, env=env, format=format, yes=yes, verbose=verbose)
+    out = Output(opts)
+    from .. import api
+
+    result = api.adopt(opts.project, opts.env_name, source=source, confirm=out.confirm, emit=out.emit)
+
+    def render(out: Output, result: Any) -> None:
+        for row in result.adopted:
+            out.console.print(f"  adopted {row['version']}_{row['name']}")
+        if result.already:
+            out.console.print(f"  already in pggate's history: {len(result.already)} version(s)")
+        for note in result.notes:
+            out.console.print(f"  {note}")
+        if result.fingerprint:
+            out.console.print(f"adopted {len(result.adopted)} version(s); schema fingerprint {result.fingerprint}")
+
+    return out.result(result, render)
