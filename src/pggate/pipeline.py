@@ -205,7 +205,7 @@ def _titles(result: VerifyResult) -> dict[str, str]:
     """Each check's one-line title, stored with the step so reports need no code to show it."""
     from .checks.base import REGISTRY
 
-    return {check: REGISTRY[check].doc().splitlines()[0]
+    return {check: REGISTRY[check].doc().splitlines()[0].replace("``", "`")
             for gate in result.gates for check in gate.checks if check in REGISTRY}  # fmt: skip
 
 

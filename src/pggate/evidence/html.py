@@ -19,6 +19,7 @@ def render(view: ReportView) -> str:
     env = Environment(loader=PackageLoader("pggate.evidence", "templates"),
                       autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters["code"] = _code
     template = env.get_template("report.html.j2")
     migrations = [(f"{m['version']} {m['name']}", float(m.get("duration_ms", 0)))
                   for m in view.applied()]  # fmt: skip
@@ -75,6 +76,15 @@ def _svg(height: int, body: str, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{_CHART_WIDTH}" '
             f'height="{max(height, 1)}" viewBox="0 0 {_CHART_WIDTH} {max(height, 1)}">'
             f"<title>{escape(title)}</title>{body}</svg>")  # fmt: skip
+
+
+def _code(text: str) -> Any:
+    """Escape ``text`` and show its `backticked` parts as code."""
+    import re
+
+    from markupsafe import Markup
+
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(str(text))))  # noqa: S704 - escaped first
 
 
 def _short(text: str, limit: int = 38) -> str:
