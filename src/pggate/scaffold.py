@@ -26,12 +26,39 @@ lock_timeout = "5s"
 column = "tenant_id"                # tables in exposed schemas with this column are tenant-scoped
 exposed_schemas = ["public"]
 
-[gates.smoke]
+[gates.smoke]                          # checks/smoke/*.sql: one check per file (see its README.md)
 path = "checks/smoke"
+# seed = "supabase/seed.sql"           # fills empty tenant tables inside the rolled-back transaction
 
-[gates.perf]
+[gates.perf]                           # checks/bench/*.sql: one key query per file
 path = "checks/bench"
-threshold = 0.10
+threshold = 0.10                       # slower by more than 10% (and 1 ms, and the p95) fails
+"""
+
+SMOKE_README = """\
+# Smoke checks
+
+One check per `.sql` file; pggate runs each in a savepoint of a transaction that is
+rolled back. Directives go in the leading comments:
+
+```sql
+-- Members never see another organization's projects.
+-- as: tenant                 (or a role: anon, service_role, ...)
+-- expect: rows = 0           (rows > 0, rows = N, value = X, error 42501)
+-- timeout: 5s
+select * from public.projects where tenant_id <> {tenant}::uuid
+```
+
+`{tenant}` and `{user}` (with `as: tenant`) and `-- params: name=value` placeholders
+are bound as parameters. Run them with `pggate verify --gate smoke`.
+"""
+
+BENCH_README = """\
+# Bench queries
+
+One key query per `.sql` file (optional `-- as:`, `-- params:`, `-- timeout:`), timed on
+the server's clock. `pggate bench --save NAME` records a baseline; `pggate stage` saves
+one before migrating and fails when a query got slower than the threshold.
 """
 
 ENV_EXAMPLE = """\
@@ -54,6 +81,9 @@ def init(folder: Path, *, supabase: bool = False) -> list[Path]:
         path = folder / sub
         path.mkdir(parents=True, exist_ok=True)
         created.append(path)
+    for name, text in (("checks/smoke/README.md", SMOKE_README), ("checks/bench/README.md", BENCH_README)):
+        (folder / name).write_text(text)
+        created.append(folder / name)
     toml = PROJECT_TOML.format(migrations=migrations, supabase=str(supabase).lower())
     for name, text in (("pggate.toml", toml), (".env.example", ENV_EXAMPLE)):
         (folder / name).write_text(text)
