@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -51,6 +53,18 @@ class Engine:
     def tool(self, name: str) -> Path:
         """Path of a server binary (``pg_dump``, ``psql``, ...)."""
         return self.bindir / name
+
+    def major(self) -> int | None:
+        """The server's major version from ``postgres --version`` (``None`` if unknown)."""
+        if self.is_wheel:
+            return 18
+        try:
+            out = subprocess.run([str(self.tool("postgres")), "--version"], capture_output=True,
+                                 text=True, timeout=10).stdout  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        match = re.search(r"(\d+)(?:\.\d+)?", out)
+        return int(match.group(1)) if match else None
 
 
 def wheel_engine() -> Engine:
@@ -132,11 +146,18 @@ class EmbeddedServer:
         temporary: bool,
         engine: Engine | None = None,
         settings: dict[str, str] | None = None,
+        extension_dirs: tuple[Path, ...] = (),
     ) -> None:
         self.data_dir = data_dir
         self.temporary = temporary
         self.engine = engine or choose_engine()
         self.settings = {**(_FAST_SETTINGS if temporary else {}), **(settings or {})}
+        self.extension_dirs = extension_dirs
+        if extension_dirs and (self.engine.major() or 0) >= 18:
+            # PostgreSQL 18's extension_control_path: each folder holds extension/<name>.control.
+            # $system comes first, so a real extension always wins over one of these.
+            paths = ":".join(["$system", *(str(d) for d in extension_dirs)])
+            self.settings.setdefault("extension_control_path", paths)
         self._registered = False
 
     @classmethod
@@ -209,9 +230,13 @@ class EmbeddedServer:
         socket_dir = Path(tempfile.mkdtemp(prefix="pggate-s-"))
         socket_dir.chmod(0o777)
         options = [f"-c listen_addresses='' -k {socket_dir}"]
-        options += [f"-c {key}={value}" for key, value in self.settings.items()]
+        # pg_ctl hands -o to a shell: quote values ($system must reach the server as written).
+        options += [f"-c {key}={shlex.quote(value)}" for key, value in self.settings.items()]
         log = self.data_dir.parent / "server.log"
         self._prepare_ownership(log.parent)
+        if os.geteuid() == 0:
+            for folder in self.extension_dirs:
+                _make_traversable(folder)
         try:
             self._run(
                 "pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(log),

@@ -18,6 +18,8 @@ from . import db
 from .config import Project, Target, parse_duration, resolve_target
 from .embedded import EmbeddedServer, choose_engine, state_dir
 from .events import NULL_EMIT, Emit, Event
+from .supabase import STANDIN_DIR, ShimResult
+from .supabase import install as install_supabase_shim
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Session:
     info: db.ServerInfo
     emit: Emit = NULL_EMIT
     server: EmbeddedServer | None = None
+    shim: ShimResult | None = None  # the Supabase shim, on local targets of supabase projects
     _extra: list[psycopg.Connection[Any]] = field(default_factory=list)
 
     @property
@@ -66,13 +69,23 @@ def open_session(
     application_name: str = db.APPLICATION_NAME,
     check_pin: bool = True,
 ) -> Iterator[Session]:
-    """Resolve ``env_name``, start its embedded server if it has one, connect, check the pin."""
+    """Resolve ``env_name``, start its embedded server if it has one, connect, check the pin.
+
+    For a project with ``supabase = true`` on a local target (the embedded server, or
+    ``local = true``), the Supabase shim is installed (idempotently) right after connecting;
+    never on any other target.
+    """
     target = resolve_target(project, env_name)
+    supabase = project.settings.project.supabase
     with ExitStack() as stack:
         server = None
         if target.embedded:
             engine = choose_engine(target.environment.engine)
-            server = EmbeddedServer.persistent(state_dir(project.root, env_name), engine=engine)
+            server = EmbeddedServer.persistent(
+                state_dir(project.root, env_name),
+                engine=engine,
+                extension_dirs=(STANDIN_DIR,) if supabase else (),
+            )
             emit(Event("server.starting", f"starting embedded PostgreSQL ({engine.label})"))
             url = server.start()
             stack.callback(server.stop)
@@ -91,4 +104,13 @@ def open_session(
                 "server.connected", f"connected to {target.masked_url}", {"version": info.version}
             )
         )
+        if supabase and target.is_local:
+            session.shim = install_supabase_shim(conn, emit=emit)
+            if session.shim.installed:
+                # The shim set database defaults (search_path, extension_control_path); only new
+                # connections start from them, and `reset all` returns to a connection's start.
+                session.conn = db.connect(
+                    target.url, application_name=application_name, connect_timeout=timeout
+                )
+                stack.callback(session.conn.close)
         yield session

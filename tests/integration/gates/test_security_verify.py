@@ -99,7 +99,11 @@ def example_on(tmp_path, db_url):
     shutil.copytree(REPO / "examples" / "saas", example, ignore=shutil.ignore_patterns(".pggate"))
     (example / ".env.test").write_text(f"DATABASE_URL={db_url}\n")
     toml = (example / "pggate.toml").read_text()
-    (example / "pggate.toml").write_text(toml + '\n[environments.test]\nenv_file = ".env.test"\n')
+    # local = true: the tests' own server counts as a developer's server, so the Supabase shim
+    # (roles, auth.users, ...) is installed on it as on the embedded one.
+    (example / "pggate.toml").write_text(
+        toml + '\n[environments.test]\nenv_file = ".env.test"\nlocal = true\n'
+    )
     return example
 
 
