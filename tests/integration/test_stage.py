@@ -84,7 +84,7 @@ def test_report_rebuilds_identical_reports_from_the_package_alone(cli, tmp_path,
     example = example_on(tmp_path, db_url)
     assert _stage(cli, example).exit_code == 0
     folder = example / "evidence" / "run"
-    moved = tmp_path / "elsewhere"
+    moved = tmp_path / "elsewhere" / folder.name
     shutil.copytree(folder, moved)  # no project, no database: the folder alone
     names = ("report.md", "report.html", "junit.xml", "report.json")
     before = {n: (moved / n).read_bytes() for n in names}

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..config import Project
-from ..errors import ConfigError
+from ..errors import ConfigError, PggateError
 from ..events import Event
 from ..masking import mask_data
 from ..results import RunResult, StepResult, count_by_severity
@@ -88,9 +88,9 @@ def _manifest(project: Project, result: RunResult, target: dict[str, Any]) -> di
 
     try:
         migrations = [{"version": m.version, "name": m.name, "file": m.shown, "checksum": m.checksum,
-                       "down": m.has_down} for m in load_folder(project.migrations_dir, project.root).migrations]  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - a broken folder is in the validate step already
-        migrations = [{"error": str(exc)}]
+                       "down": m.down_sql is not None} for m in load_folder(project.migrations_dir, project.root).migrations]  # fmt: skip
+    except PggateError as exc:  # a broken folder is reported by the validate step already
+        migrations = [{"error": exc.message}]
     return {
         "run_id": result.run_id,
         "env": result.env,

@@ -20,7 +20,7 @@ def render(evidence: Evidence, formats: Iterable[str] = tuple(FORMATS)) -> list[
         "md": markdown.render,
         "html": html.render,
         "junit": junit.render,
-        "json": lambda view: json.dumps(mask_data(view.run.to_dict()), indent=2, sort_keys=True) + "\n",
+        "json": _json,
     }
     chosen = list(formats)
     unknown = [f for f in chosen if f not in FORMATS]
@@ -34,3 +34,9 @@ def render(evidence: Evidence, formats: Iterable[str] = tuple(FORMATS)) -> list[
         path.write_text(mask(renderers[fmt](view)), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _json(view: ReportView) -> str:
+    # The package's own name, not its path: a moved or copied package renders the same.
+    data = {**view.run.to_dict(), "evidence_dir": view.evidence.folder.name}
+    return json.dumps(mask_data(data), indent=2, sort_keys=True) + "\n"
