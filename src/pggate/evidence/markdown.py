@@ -88,6 +88,9 @@ def _gate(gate: GateView) -> str:
     lines.append(table(["check", "what it proves", "status", "findings"],
                        [[r["check"], r["title"], r["status"].upper(), str(r["findings"])]
                         for r in gate.check_rows()]))  # fmt: skip
+    headers, details = gate.detail_rows()
+    if details:
+        lines += ["", table(headers, details)]
     findings = gate.findings
     if findings:
         lines += ["", table(["check", "severity", "object", "message", "hint"],

@@ -42,6 +42,20 @@ class GateView:
         """Worst first."""
         return worst_first(self.gate.findings)
 
+    def detail_rows(self) -> tuple[list[str], list[list[str]]]:
+        """What the gate looked at, when its summary says: smoke files, isolation probes."""
+        summary = self.gate.summary
+        if self.gate.gate == "smoke" and summary.get("checks"):
+            rows = [[c["file"], c.get("as") or "-", c.get("expect", ""), c.get("got", ""),
+                     str(c.get("status", "")).upper()] for c in summary["checks"]]  # fmt: skip
+            return ["smoke check", "as", "expected", "got", "status"], rows
+        if self.gate.gate == "isolation" and summary.get("tables"):
+            probes = ("read", "update", "delete", "insert", "move")
+            rows = [[table, *(str(result.get(p, "-")) for p in probes)]
+                    for table, result in summary["tables"].items()]  # fmt: skip
+            return ["table (as a member of another tenant)", *probes], rows
+        return [], []
+
     def check_rows(self) -> list[dict[str, Any]]:
         """Every check that ran: id, title, status and its number of findings."""
         rows = []

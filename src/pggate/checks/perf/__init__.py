@@ -128,7 +128,8 @@ def _row(file: str, before: Measurement | None, after: Measurement,
     row: dict[str, Any] = {"file": file, "after": after.to_dict(),
                            "before": before.to_dict() if before else None,
                            "status": "fail" if any(f.check == Slower.id for f in found)
-                           else "warn" if found else "pass"}  # fmt: skip
+                           else "warn" if found
+                           else "new" if before is None or not before.ok else "pass"}  # fmt: skip
     if before is not None and before.ok and after.ok and before.median_ms > 0:
         row["change"] = round(after.median_ms / before.median_ms - 1, 4)
     return row
