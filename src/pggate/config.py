@@ -405,10 +405,40 @@ def resolve_target(project: Project, name: str, environ: Mapping[str, str] | Non
 
 
 def _check_url(url: str, env_name: str) -> None:
-    if re.match(r"^(postgres|postgresql)://", url) or "=" in url:
+    if re.match(r"^(postgres|postgresql)://", url):
+        _check_userinfo(url, env_name)
+        return
+    if "=" in url:
         return
     raise ConfigError(
         f"environment {env_name!r}: database URL {mask(url)!r} is not a PostgreSQL URL",
         hint="write it as postgresql://user:password@host:5432/dbname "
         "(percent-encode special characters in the password)",
     )
+
+
+def _check_userinfo(url: str, env_name: str) -> None:
+    """Refuse a URL whose user or password holds raw ``@ / ? # %``.
+
+    libpq would read the rest of such a password as host, database or options:
+    connect somewhere else, or echo pieces of the password in its error, where
+    masking cannot recognise them. The message shows no part of the URL.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    raw = (
+        parts.netloc.count("@") > 1
+        or bool(parts.fragment)  # libpq URLs have no fragment: a '#' came from the password
+        or "@" in parts.path
+        or ("@" not in parts.netloc and "@" in parts.query.split("=", 1)[0])
+        or re.search(r"%(?![0-9A-Fa-f]{2})|\s", userinfo) is not None
+    )
+    if raw:
+        raise ConfigError(
+            f"environment {env_name!r}: the user or password in its database URL holds "
+            "characters that must be percent-encoded (@ / ? # % or spaces)",
+            hint="write @ as %40, / as %2F, ? as %3F, # as %23, % as %25, a space as %20, for "
+            "example: python3 -c \"import urllib.parse; print(urllib.parse.quote(input(), safe=''))\"",
+        )

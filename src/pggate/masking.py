@@ -22,6 +22,7 @@ _SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|PWD|SECRET|KEY|TOKEN|CREDENTIAL)", r
 _URL_PASSWORD = re.compile(
     r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<at>@)", re.I
 )
+_URL_PASSWORD_GREEDY = re.compile(r"\b[a-z][a-z0-9+.-]*://[^:/@\s]*:(?P<pw>\S*)@", re.I)
 _CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.I)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
 # Env-style assignments only (upper case), so "sample_keys: ..." in a message survives.
@@ -57,6 +58,10 @@ def register_url(url: str | None) -> None:
     match = _URL_PASSWORD.search(url)
     if match and match.group("pw"):
         register_secret(match.group("pw"))
+    # A password written with a raw '@' runs to the last '@': remember that reading too.
+    greedy = _URL_PASSWORD_GREEDY.search(url)
+    if greedy and greedy.group("pw"):
+        register_secret(greedy.group("pw"))
     for conninfo in _CONNINFO_PASSWORD.finditer(url):
         register_secret(conninfo.group("pw").strip("'"))
 

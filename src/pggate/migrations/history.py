@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from .. import __version__
 from ..db import split_qualified
+from ..errors import DatabaseUnavailable
 
 TABLES_VERSION = 1
 
@@ -134,8 +135,17 @@ class History:
             meta=self.meta,
             version=sql.Literal(str(TABLES_VERSION)),
         )
-        with self.conn.transaction():
-            self.conn.execute(query)
+        try:
+            with self.conn.transaction():
+                self.conn.execute(query)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            # A role that may connect but not create schemas: a database pggate cannot use yet.
+            raise DatabaseUnavailable(
+                f"cannot create pggate's tables ({self.schema}.{self.table}): "
+                f"{' '.join(str(exc).split())}",
+                hint=f"grant the role CREATE on the database, or have an owner run "
+                f"`create schema {self.schema} authorization <role>` once",
+            ) from None
 
     def applied(self) -> list[Applied]:
         """Applied migrations in version order (empty when the table does not exist)."""
@@ -152,24 +162,29 @@ class History:
 
     def record(self, migration: Any, *, started_at: datetime, duration_ms: float, run_id: str,
                fingerprint: str | None = None, snapshot: bytes | None = None,
-               details: dict[str, Any] | None = None) -> None:  # fmt: skip
+               details: dict[str, Any] | None = None) -> int:  # fmt: skip
         """Insert the history row of ``migration`` and its ``apply`` event, in one round trip.
 
         Runs inside the caller's transaction: the row commits with the migration or not at all.
+        Returns how many history rows there were before this one, so the caller can tell
+        whether the migration itself deleted or truncated history rows.
         """
-        self.conn.execute(
+        row = self.conn.execute(
             sql.SQL(
                 "with recorded as (insert into {} (version, name, checksum, down_checksum, "
                 "transactional, started_at, duration_ms, os_user, pggate_version, run_id, "
                 "fingerprint, snapshot) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "returning version, name, run_id, os_user) "
-                "insert into {} (kind, version, name, run_id, details, os_user) "
-                "select 'apply', version, name, run_id, %s, os_user from recorded"
-            ).format(self.history, self.events),
+                "returning version, name, run_id, os_user), "
+                "logged as (insert into {} (kind, version, name, run_id, details, os_user) "
+                "select 'apply', version, name, run_id, %s, os_user from recorded) "
+                # One statement, one snapshot: the count does not see the row inserted above.
+                "select count(*) as before from {}"
+            ).format(self.history, self.events, self.history),
             (migration.version, migration.name, migration.checksum, migration.down_checksum,
              migration.transactional, started_at, duration_ms, os_user(), __version__, run_id,
              fingerprint, snapshot, Jsonb(details or {})),
-        )  # fmt: skip
+        ).fetchone()  # fmt: skip
+        return int(row["before"]) if row else 0
 
     def set_fingerprint(self, version: str, fingerprint: str, snapshot: bytes | None) -> None:
         """Store the schema fingerprint (and compressed snapshot) recorded after ``version``."""
@@ -182,6 +197,9 @@ class History:
 
     def snapshot_of(self, version: str) -> tuple[str | None, bytes | None]:
         """``(fingerprint, compressed snapshot)`` recorded after ``version``."""
+        if not self.exists():
+            # A database pggate never migrated (``rollback --to N`` there, or racing a first migrate).
+            return None, None
         row = self.conn.execute(
             sql.SQL("select fingerprint, snapshot from {} where version = %s").format(self.history),
             (version,),

@@ -130,9 +130,13 @@ class Rollback(Worker):
         snapshot); ``auto`` uses the recorded one and falls back to the replay.
         """
         started = time.perf_counter()
-        replayed = [m for m in migrations if int(m.version) <= int(to)]
         with advisory_lock(self.conn, wait=lock_wait):
-            steps = plan_rollback(migrations, self.history.applied(), to)
+            applied = self.history.applied()
+            steps = plan_rollback(migrations, applied, to)
+            # Replay what stays applied, read under the lock: a migrate racing us may have moved
+            # the history, and a target above the current version is not a state this database had.
+            kept = {a.version for a in applied if int(a.version) <= int(to)}
+            replayed = [m for m in migrations if m.version in kept]
             expected = self._expected(to)
             set_timeouts(
                 self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
@@ -191,9 +195,10 @@ class Rollback(Worker):
             )
 
     def _expected(self, to: str) -> tuple[str | None, bytes | None]:
-        if int(to) == 0:
+        at = self._version_at_or_below(to)
+        if at == "0":  # nothing applied at or below the target: the schema before any migration
             return self.history.baseline()
-        return self.history.snapshot_of(self._version_at_or_below(to))
+        return self.history.snapshot_of(at)
 
     def _version_at_or_below(self, to: str) -> str:
         below = [a.version for a in self.history.applied() if int(a.version) <= int(to)]

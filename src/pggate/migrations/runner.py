@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from ..db import advisory_lock, set_timeouts
 from ..errors import LockTimeout, MigrationFailed, MigrationFileError
@@ -102,6 +103,7 @@ class Runner(Worker):
         self.applied: list[dict[str, Any]] = []
         self.snapshot_every_up_to = snapshot_every_up_to
         self._snapshot_versions: frozenset[str] = frozenset()
+        self._history_rows = 0  # rows when the run started: migrations must not change them
 
     def migrate(self, migrations: tuple[Migration, ...], *, to: str | None = None,
                 dry_run: bool = False, single_transaction: bool = False,
@@ -130,6 +132,7 @@ class Runner(Worker):
                 self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
             )
             self._plan_snapshots(pending, first_ever=not the_plan.applied_versions, dry_run=dry_run)
+            self._history_rows = self._count_history()
             if dry_run or single_transaction:
                 self._all_in_one(pending, dry_run=dry_run)
             else:
@@ -170,9 +173,9 @@ class Runner(Worker):
         duration = (time.perf_counter() - clock) * 1000
         self._reset_session()
         fingerprint, snapshot = self._snapshot_after(migration)
-        self.history.record(migration, started_at=started_at, duration_ms=duration, run_id=self.run_id,
-                            fingerprint=fingerprint, snapshot=snapshot,
-                            details={"duration_ms": round(duration, 1)})  # fmt: skip
+        self._record(migration, started_at=started_at, duration_ms=duration, run_id=self.run_id,
+                     fingerprint=fingerprint, snapshot=snapshot,
+                     details={"duration_ms": round(duration, 1)})  # fmt: skip
         self.applied.append({"version": migration.version, "name": migration.name,
                              "file": migration.shown, "duration_ms": round(duration, 1),
                              "statements": len(statements)})  # fmt: skip
@@ -182,11 +185,23 @@ class Runner(Worker):
     def _apply_outside_transaction(self, migration: Migration) -> None:
         statements = statements_of(migration)
         started_at, clock = datetime.now(UTC), time.perf_counter()
-        try:
-            execute_section(self.conn, migration, "up", statements)
-        except StatementFailed as failed:
-            invalid = self._invalid_indexes()
-            self._fail(failed, outside=True, invalid=invalid)
+        invalid_before = set(self._invalid_indexes())
+        remaining = statements
+        for attempt, delay in enumerate((*LOCK_RETRIES, None)):
+            try:
+                execute_section(self.conn, migration, "up", remaining)
+                break
+            except StatementFailed as failed:
+                invalid = self._invalid_indexes()
+                # Statements before the blocked one committed on their own: resume at it, unless
+                # it left an invalid index behind (a retry would trip over it).
+                if failed.lock_timeout and delay is not None and set(invalid) <= invalid_before:
+                    self.emit(Event("migration.retry", f"{migration.label}: lock timeout, retry "
+                                    f"{attempt + 1} in {delay:g}s", {"version": migration.version}))  # fmt: skip
+                    time.sleep(delay)
+                    remaining = [s for s in statements if s.index >= failed.statement_index]
+                    continue
+                self._fail(failed, outside=True, invalid=invalid)
         invalid = self._invalid_indexes()
         if invalid:
             raise MigrationFailed(
@@ -198,9 +213,9 @@ class Runner(Worker):
         with self.conn.transaction():
             self._reset_session()
             fingerprint, snapshot = self._snapshot_after(migration)
-            self.history.record(migration, started_at=started_at, duration_ms=duration,
-                                run_id=self.run_id, fingerprint=fingerprint, snapshot=snapshot,
-                                details={"transactional": False})  # fmt: skip
+            self._record(migration, started_at=started_at, duration_ms=duration,
+                         run_id=self.run_id, fingerprint=fingerprint, snapshot=snapshot,
+                         details={"transactional": False})  # fmt: skip
         self.applied.append({"version": migration.version, "name": migration.name,
                              "file": migration.shown, "duration_ms": round(duration, 1),
                              "statements": len(statements), "transactional": False})  # fmt: skip
@@ -219,6 +234,35 @@ class Runner(Worker):
             self.applied.clear()
             self._fail(failed)
 
+    def _record(self, migration: Migration, **row: Any) -> None:
+        """Write the history row; refuse (rolling the migration back) if it damaged the history.
+
+        A migration that drops, renames or empties pggate's tables would otherwise crash
+        pggate, or commit its own row into an emptied history. Raised inside the
+        migration's transaction, the refusal undoes the damage with the migration.
+        """
+        expected = self._history_rows + len(self.applied)
+        try:
+            before = self.history.record(migration, **row)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and self.conn.broken:
+                raise
+            problem = " ".join(str(exc).split())
+        else:
+            if before == expected:
+                return
+            problem = f"it held {before} row(s) where {expected} were recorded"
+        schema = self.history.schema
+        undone = ("the migration was rolled back" if migration.transactional
+                  else "this file ran outside a transaction, so its statements stayed applied")  # fmt: skip
+        raise MigrationFailed(
+            f"migration {migration.label} damaged pggate's history table "
+            f"{schema}.{self.history.table}, so it was not recorded: {mask(problem)}",
+            hint=f"migrations must not drop, rename or change pggate's own schema {schema!r}; "
+            f"{undone}; remove that statement and rerun",
+            applied=list(self.applied),
+        )
+
     # ------------------------------------------------------------ helpers
 
     def _fail(self, failed: StatementFailed, *, outside: bool = False,
@@ -233,11 +277,15 @@ class Runner(Worker):
         except psycopg.Error:
             pass  # the failure itself is what matters; the log is best effort
         if failed.lock_timeout:
+            kept = (f"this file runs outside a transaction: {_ran_before(failed.statement_index)} "
+                    "stayed applied (make them idempotent with IF NOT EXISTS)"
+                    if outside and failed.statement_index else "nothing of this migration was applied")  # fmt: skip
+            if invalid:
+                kept += "; invalid indexes to drop: " + ", ".join(invalid)
             raise LockTimeout(
                 f"{failed.location}: could not get a lock within lock_timeout after "
                 f"{len(LOCK_RETRIES)} retries; blocked by {self._blockers()}",
-                hint="wait for the blocking transaction to finish (or end it), then rerun; "
-                "nothing of this migration was applied",
+                hint=f"wait for the blocking transaction to finish (or end it), then rerun; {kept}",
                 failure=failed.to_dict(),
                 applied=list(self.applied),
             )
@@ -271,6 +319,15 @@ class Runner(Worker):
             return "a transaction that has since finished"
         return "; ".join(f"pid {r['pid']} ({r['state']}, {r['application_name'] or '?'}): {r['query']}"
                          for r in rows)  # fmt: skip
+
+    def _count_history(self) -> int:
+        # Rows, not the plan's versions: the history may hold versions whose files are gone.
+        if not self.history.exists():
+            return 0  # a dry run before the first migration: the table is made inside it
+        row = self.conn.execute(
+            sql.SQL("select count(*) as n from {}").format(self.history.history)
+        ).fetchone()
+        return int(row["n"])
 
     def _invalid_indexes(self) -> list[str]:
         rows = self.conn.execute(
@@ -324,6 +381,13 @@ class Runner(Worker):
 
 def _ms(seconds: float | None) -> int:
     return int(seconds * 1000) if seconds else 0
+
+
+def _ran_before(statement_index: int) -> str:
+    """Which statements of a file ran before statement ``statement_index`` (0-based, > 0) failed."""
+    if statement_index == 1:
+        return "statement 1"
+    return f"statements 1-{statement_index}"
 
 
 def _before(pending: tuple[Migration, ...], first: Migration) -> str:

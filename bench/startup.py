@@ -1,0 +1,87 @@
+"""Start-up cost: ``pggate --help`` and ``pggate status`` on 1000 migrations vs ``python -c pass``.
+
+The floor is the interpreter starting and doing nothing, measured in the same
+run, so the ratio says how much pggate adds to a bare Python start. ``status``
+reads and checksums every file, connects to an embedded PostgreSQL where all
+1000 are applied, and compares.
+
+    python bench/startup.py [--quick] [--count N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from pggate import api  # noqa: E402
+from pggate.embedded import EmbeddedServer  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+GOALS = {"--help": 3.0, "status": 8.0}  # multiples of a bare interpreter start
+
+
+def _migrate_vs_psql():  # noqa: ANN202 - the sibling benchmark, for its project writer
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("migrate_vs_psql", HERE / "migrate_vs_psql.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pggate_command() -> list[str]:
+    """The installed ``pggate`` script beside this interpreter, else ``python -m pggate``."""
+    script = Path(sys.executable).parent / "pggate"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pggate"]
+
+
+def best_time(command: list[str], repeats: int, cwd: Path | None = None) -> float:
+    """Best wall time of ``repeats`` runs of ``command`` (which must exit 0)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(command)} exited {done.returncode}: {done.stderr[-300:]}"
+            )
+    return min(times)
+
+
+def run(quick: bool = False, count: int = 1000) -> list[dict]:
+    """Rows of the shared bench contract: command time / ``python -c pass`` time."""
+    repeats = 3 if quick else 10
+    rows = []
+    with EmbeddedServer.temporary() as server, tempfile.TemporaryDirectory() as tmp:
+        bench = _migrate_vs_psql()
+        url = bench.fresh_database(server.url())
+        root = bench.write_project(Path(tmp) / "project", count, url)
+        api.migrate(root, "bench")  # status then compares 1000 files with 1000 history rows
+        floor = best_time([sys.executable, "-c", "pass"], repeats)
+        for label, args in (("--help", ["--help"]), ("status", ["status", "--env", "bench"])):
+            seconds = best_time([*pggate_command(), *args], repeats, cwd=root)
+            measure = f"pggate {label}" + (f" ({count} migrations)" if label == "status" else "")
+            rows.append({"benchmark": "startup", "measure": measure, "value": round(seconds, 3),
+                         "floor": round(floor, 3), "ratio": round(seconds / floor, 1),
+                         "goal": f"<= {GOALS[label]:g}"})  # fmt: skip
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"{'measure':34} {'seconds':>8} {'python -c pass':>15} {'ratio':>6}  goal")
+    for row in run(args.quick, args.count):
+        print(
+            f"{row['measure']:34} {row['value']:8.3f} {row['floor']:15.3f} {row['ratio']:6.1f}  {row['goal']}"
+        )

@@ -1,0 +1,1 @@
+"""Reliability: crashes, cut connections, races, lock waits, hostile input, secrets."""
