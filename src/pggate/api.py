@@ -195,8 +195,14 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
             if lock_wait is not None
             else parse_duration(session.target.environment.lock_wait) or 0.0
         )
+        def health() -> tuple[GateResult, ...]:
+            # The schema left must still be safe: RLS coverage, views, functions, and a history
+            # that matches the files and the fingerprint of the newest remaining migration.
+            gates = [g for g in HEALTH_GATES if g in available_gates()]
+            return verify(proj, env, gates, emit=emit).gates
+
         result = worker.run(mset.migrations, to, dry_run=dry_run, lock_wait=wait, backup=saved,
-                            prove=prove, shadow=_shadow(session))  # fmt: skip
+                            prove=prove, shadow=_shadow(session), inspect=health)  # fmt: skip
     if not backup and not session.target.is_local and steps and not dry_run:
         result = replace(
             result,
@@ -205,11 +211,6 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
                 "no --backup was taken; for non-local environments take one",
             ),
         )
-    if steps and not dry_run:
-        # Health after the rollback: the history matches the files and the schema, and the
-        # schema left is still safe (RLS coverage, views, functions).
-        health = verify(proj, env, [g for g in HEALTH_GATES if g in available_gates()], emit=emit)
-        result = replace(result, health=health.gates)
     return result
 
 

@@ -122,12 +122,14 @@ class Rollback(Worker):
 
     def run(self, migrations: tuple[Migration, ...], to: str, *, dry_run: bool = False,
             lock_wait: float = 60.0, backup: str | None = None, prove: str = "auto",
-            shadow: Shadow | None = None) -> RollbackResult:  # fmt: skip
+            shadow: Shadow | None = None, inspect: Inspect | None = None) -> RollbackResult:  # fmt: skip
         """Revert every applied migration above ``to`` (newest first), then prove the schema.
 
         ``prove``: ``recorded`` compares with the fingerprint recorded at ``to``; ``shadow``
         with a replay of the migrations up to ``to`` (``shadow(migrations)`` gives its
         snapshot); ``auto`` uses the recorded one and falls back to the replay.
+        ``inspect()`` (the health gates) runs after a real rollback while the migration lock
+        is still held, so a migrate starting right after cannot make it see drift.
         """
         started = time.perf_counter()
         with advisory_lock(self.conn, wait=lock_wait):
@@ -156,9 +158,11 @@ class Rollback(Worker):
             else:
                 self._revert_all(steps, reverted)
                 proof = self._prove(expected, to, prove, shadow, replayed)
+            health = inspect() if inspect is not None and steps and not dry_run else ()
         return RollbackResult(
             env=self.env, target=self.target, to=to, reverted=tuple(reverted), proof=proof,
             dry_run=dry_run, duration_ms=(time.perf_counter() - started) * 1000, backup=backup,
+            health=health,
         )  # fmt: skip
 
     def _revert_all(self, steps: list[Step], reverted: list[dict[str, Any]]) -> None:
@@ -249,6 +253,7 @@ class Rollback(Worker):
 
 
 Shadow = Callable[[list[Migration]], dict[str, Any]]
+Inspect = Callable[[], tuple[GateResult, ...]]
 
 
 def backup(url: str, folder: Path, label: str) -> Path:
