@@ -169,22 +169,42 @@ class History:
         Returns how many history rows there were before this one, so the caller can tell
         whether the migration itself deleted or truncated history rows.
         """
+        values = [sql.Placeholder()] * 12
         row = self.conn.execute(
-            sql.SQL(
-                "with recorded as (insert into {} (version, name, checksum, down_checksum, "
-                "transactional, started_at, duration_ms, os_user, pggate_version, run_id, "
-                "fingerprint, snapshot) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "returning version, name, run_id, os_user), "
-                "logged as (insert into {} (kind, version, name, run_id, details, os_user) "
-                "select 'apply', version, name, run_id, %s, os_user from recorded) "
-                # One statement, one snapshot: the count does not see the row inserted above.
-                "select count(*) as before from {}"
-            ).format(self.history, self.events, self.history),
+            self._record_query(values, sql.Placeholder()),
             (migration.version, migration.name, migration.checksum, migration.down_checksum,
              migration.transactional, started_at, duration_ms, os_user(), __version__, run_id,
              fingerprint, snapshot, Jsonb(details or {})),
         ).fetchone()  # fmt: skip
         return int(row["before"]) if row else 0
+
+    def record_inline(self, migration: Any, *, run_id: str) -> sql.Composed:
+        """The same insert as ``record`` as one self-contained statement, to send with the migration.
+
+        Values are literals and the timing is the server's own: sent in the same simple
+        query as the migration, ``statement_timestamp()`` is when the query arrived and
+        ``clock_timestamp()`` when this statement runs, after the migration's statements.
+        """
+        duration = sql.SQL("extract(epoch from clock_timestamp() - statement_timestamp()) * 1000")
+        values = [sql.Literal(v) for v in (migration.version, migration.name, migration.checksum,
+                                           migration.down_checksum, migration.transactional)]  # fmt: skip
+        values += [sql.SQL("statement_timestamp()"), duration]
+        values += [sql.Literal(v) for v in (os_user(), __version__, run_id, None, None)]
+        details = sql.SQL("jsonb_build_object('duration_ms', round(({})::numeric, 1), 'batched', true)")
+        return self._record_query(values, details.format(duration))
+
+    def _record_query(self, values: list[sql.Composable], details: sql.Composable) -> sql.Composed:
+        return sql.SQL(
+            "with recorded as (insert into {history} (version, name, checksum, down_checksum, "
+            "transactional, started_at, duration_ms, os_user, pggate_version, run_id, "
+            "fingerprint, snapshot) values ({values}) "
+            "returning version, name, run_id, os_user), "
+            "logged as (insert into {events} (kind, version, name, run_id, details, os_user) "
+            "select 'apply', version, name, run_id, {details}, os_user from recorded) "
+            # One statement, one snapshot: the count does not see the row inserted above.
+            "select count(*) as before from {history}"
+        ).format(history=self.history, events=self.events, values=sql.SQL(", ").join(values),
+                 details=details)  # fmt: skip
 
     def set_fingerprint(self, version: str, fingerprint: str, snapshot: bytes | None) -> None:
         """Store the schema fingerprint (and compressed snapshot) recorded after ``version``."""

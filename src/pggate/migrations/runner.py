@@ -10,6 +10,7 @@ finds nothing pending.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -154,6 +155,8 @@ class Runner(Worker):
             self._apply_outside_transaction(migration)
             return
         statements = statements_of(migration)
+        if self._batchable(migration, statements) and self._apply_batched(migration, statements):
+            return
         for attempt, delay in enumerate((*LOCK_RETRIES, None)):
             try:
                 with self.conn.transaction():
@@ -167,6 +170,56 @@ class Runner(Worker):
                     continue
                 self._fail(failed)
 
+    def _batchable(self, migration: Migration, statements: list[Any]) -> bool:
+        """Whether the one-round-trip path may run it: no snapshot due, no transaction control."""
+        if migration.version in self._snapshot_versions:
+            return False
+        return not any(_TRANSACTION_CONTROL.match(s.sql) for s in statements)
+
+    def _apply_batched(self, migration: Migration, statements: list[Any]) -> bool:
+        """Apply with its history row in one round trip, then COMMIT: what psql takes N + 2 for.
+
+        Any error rolls everything back and returns False; the statement-by-statement
+        path then runs the migration again, and it names the failing statement, retries
+        lock timeouts and reports a damaged history exactly as before.
+        """
+        clock = time.perf_counter()
+        try:
+            self._run_batch(migration, begin=True)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and self.conn.broken:
+                raise
+            self.conn.execute("rollback")
+            return False
+        self.conn.execute("commit")
+        self._applied(migration, (time.perf_counter() - clock) * 1000, len(statements))
+        return True
+
+    def _run_batch(self, migration: Migration, *, begin: bool = False) -> None:
+        """The up section, the session reset and the history row as one simple query.
+
+        Raises ``psycopg.Error`` on any failure, including history rows that changed
+        under the migration (the precise path then explains it).
+        """
+        expected = self._history_rows + len(self.applied)
+        batch = sql.SQL("{}\n{}\n;{};{}").format(
+            sql.SQL("begin;" if begin else ""), sql.SQL(migration.section("up")[0]),
+            sql.SQL(self._reset_sql()), self.history.record_inline(migration, run_id=self.run_id),
+        )  # fmt: skip
+        cursor = self.conn.execute(batch)
+        while cursor.nextset():
+            pass
+        row = cursor.fetchone()
+        if row is None or int(row["before"]) != expected:
+            raise psycopg.DataError("history rows changed under the migration")
+
+    def _applied(self, migration: Migration, duration: float, statements: int, **extra: Any) -> None:
+        self.applied.append({"version": migration.version, "name": migration.name,
+                             "file": migration.shown, "duration_ms": round(duration, 1),
+                             "statements": statements, **extra})  # fmt: skip
+        self.emit(Event("migration.applied", f"applied {migration.label} ({duration:.0f} ms)",
+                        {"version": migration.version, "duration_ms": duration, "important": False}))  # fmt: skip
+
     def _run_and_record(self, migration: Migration, statements: list[Any]) -> None:
         started_at, clock = datetime.now(UTC), time.perf_counter()
         execute_section(self.conn, migration, "up", statements)
@@ -176,11 +229,7 @@ class Runner(Worker):
         self._record(migration, started_at=started_at, duration_ms=duration, run_id=self.run_id,
                      fingerprint=fingerprint, snapshot=snapshot,
                      details={"duration_ms": round(duration, 1)})  # fmt: skip
-        self.applied.append({"version": migration.version, "name": migration.name,
-                             "file": migration.shown, "duration_ms": round(duration, 1),
-                             "statements": len(statements)})  # fmt: skip
-        self.emit(Event("migration.applied", f"applied {migration.label} ({duration:.0f} ms)",
-                        {"version": migration.version, "duration_ms": duration, "important": False}))  # fmt: skip
+        self._applied(migration, duration, len(statements))
 
     def _apply_outside_transaction(self, migration: Migration) -> None:
         statements = statements_of(migration)
@@ -216,23 +265,35 @@ class Runner(Worker):
             self._record(migration, started_at=started_at, duration_ms=duration,
                          run_id=self.run_id, fingerprint=fingerprint, snapshot=snapshot,
                          details={"transactional": False})  # fmt: skip
-        self.applied.append({"version": migration.version, "name": migration.name,
-                             "file": migration.shown, "duration_ms": round(duration, 1),
-                             "statements": len(statements), "transactional": False})  # fmt: skip
+        self._applied(migration, duration, len(statements), transactional=False)
 
-    def _all_in_one(self, pending: tuple[Migration, ...], *, dry_run: bool) -> None:
+    def _all_in_one(self, pending: tuple[Migration, ...], *, dry_run: bool,
+                    batched: bool = True) -> None:  # fmt: skip
+        batched = batched and not dry_run
         try:
             with self.conn.transaction():
                 if dry_run:
                     self.history.ensure()  # inside the transaction: rolled back with the rest
                 for index, migration in enumerate(pending):
                     self._progress(index, len(pending), migration)
-                    self._run_and_record(migration, statements_of(migration))
+                    statements = statements_of(migration)
+                    if batched and self._batchable(migration, statements):
+                        clock = time.perf_counter()
+                        self._run_batch(migration)
+                        self._applied(migration, (time.perf_counter() - clock) * 1000, len(statements))
+                    else:
+                        self._run_and_record(migration, statements)
                 if dry_run:
                     raise psycopg.Rollback()
         except StatementFailed as failed:
             self.applied.clear()
             self._fail(failed)
+        except psycopg.Error as exc:
+            if not batched or (isinstance(exc, psycopg.OperationalError) and self.conn.broken):
+                raise
+            # Everything was rolled back; run it again statement by statement to say where it fails.
+            self.applied.clear()
+            self._all_in_one(pending, dry_run=dry_run, batched=False)
 
     def _record(self, migration: Migration, **row: Any) -> None:
         """Write the history row; refuse (rolling the migration back) if it damaged the history.
@@ -369,14 +430,21 @@ class Runner(Worker):
     def _reset_session(self) -> None:
         # A migration may SET search_path or ROLE and not reset them: our history row must not be
         # written as that role, and the next migration must not inherit either. One round trip.
-        self.conn.execute(
-            f"reset all; reset role; set lock_timeout = {_ms(self.lock_timeout)}; "
-            f"set statement_timeout = {_ms(self.statement_timeout)}"
-        )
+        self.conn.execute(self._reset_sql())
+
+    def _reset_sql(self) -> str:
+        return (f"reset all; reset role; set lock_timeout = {_ms(self.lock_timeout)}; "
+                f"set statement_timeout = {_ms(self.statement_timeout)}")  # fmt: skip
 
     def _progress(self, done: int, total: int, migration: Migration) -> None:
         message = f"migrating {migration.label}" if done < total else "migrated"
         self.emit(Event("migrate.progress", message, {"total": total, "done": done}))
+
+
+_TRANSACTION_CONTROL = re.compile(
+    r"^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b",
+    re.IGNORECASE,
+)
 
 
 def _ms(seconds: float | None) -> int:
