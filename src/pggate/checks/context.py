@@ -3,14 +3,16 @@
 Catalog checks are set-based: one query per check across all tables. The
 context hands every query the same named parameters (``params()``), so a
 check's SQL can say ``n.nspname = any(%(exposed_schemas)s)`` or
-``c.oid = any(%(tenant_oids)s)`` without Python loops over tables.
+``c.oid = any(%(tenant_oids)s::oid[])`` without Python loops over tables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from psycopg.rows import namedtuple_row
 from pydantic import BaseModel
 
 from ..config import Project, Tenancy
@@ -24,45 +26,99 @@ if TYPE_CHECKING:
 
 Model = TypeVar("Model", bound=BaseModel)
 
-_TENANT_TABLES = """
+# Tenant-scoped and exposed tables in one pass over pg_class (one round trip, one scan):
+# ``exposed`` and ``tenant`` flag which list each row belongs to; the RLS state columns are
+# what RLS001-RLS003 test, so they need no query of their own (RLS003 takes which tables
+# have policies from ``policies()``). ``columns`` (user column names by attnum, NULL for a
+# dropped one, read by pg_attribute's (attrelid, attnum) index) answers whether the table
+# has the tenant column, and is the key ``_POLICIES`` shares deparsed expressions by.
+# ``name_order`` is the rank of ``qualified`` in the database's collation: those checks
+# report in that order, the lists in (schema, table) order.
+_TABLES = """
 select c.oid::int as oid, n.nspname as schema, c.relname as table,
-       format('%%I.%%I', n.nspname, c.relname) as qualified,
-       (n.nspname || '.' || c.relname) as name
+       format('%%I.%%I', n.nspname, c.relname) as qualified, q.name,
+       q.exposed,
+       c.relname <> all(%(exclude)s)
+         and ((q.exposed and coalesce(%(tenant_column)s = any(cols.names), false))
+              or q.name = any(%(extra_tables)s)) as tenant,
+       cols.names::text as columns,
+       c.relrowsecurity as rls, c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner,
+       row_number() over (order by format('%%I.%%I', n.nspname, c.relname)) as name_order
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
+cross join lateral (select n.nspname || '.' || c.relname as name,
+                           n.nspname = any(%(exposed_schemas)s) as exposed) q
+cross join lateral (select array(select case when not a.attisdropped then a.attname end
+                                  from pg_attribute a where a.attrelid = c.oid and a.attnum > 0
+                                  order by a.attnum) as names) cols
 where c.relkind in ('r', 'p')
   and not c.relispartition
-  and (n.nspname || '.' || c.relname) <> all(%(exclude)s)
-  and c.relname <> all(%(exclude)s)
-  and (
-        (n.nspname = any(%(exposed_schemas)s)
-         and exists (select 1 from pg_attribute a
-                     where a.attrelid = c.oid and a.attname = %(tenant_column)s
-                       and a.attnum > 0 and not a.attisdropped))
-     or (n.nspname || '.' || c.relname) = any(%(extra_tables)s)
-  )
+  and q.name <> all(%(exclude)s)
+  and (q.exposed or q.name = any(%(extra_tables)s))
 order by n.nspname, c.relname
 """
 
-_EXPOSED_TABLES = """
-select c.oid::int as oid, n.nspname as schema, c.relname as table,
-       (n.nspname || '.' || c.relname) as name
-from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and not c.relispartition
-  and n.nspname = any(%(exposed_schemas)s)
-  and (n.nspname || '.' || c.relname) <> all(%(exclude)s)
-order by n.nspname, c.relname
-"""
-
-
+# Policies of the tenant-scoped and exposed tables, with USING and WITH CHECK as text.
+# pg_get_expr(tree, table) opens the table: in a fresh session that builds its relcache entry,
+# which on a thousand tables costs more than every other query of the run together. So each
+# distinct expression is deparsed once, through one of the policies having it. What the text
+# depends on besides the node tree (equal trees, equal text; stored trees carry no source
+# positions on PostgreSQL 16+) is the table's column names, for its Vars (hence the
+# ``columns`` key: tables with equal ``_TABLES.columns`` share an id), and its name, printed only to qualify a whole-row reference
+# (``:varattno 0``) or a column referenced inside a subquery (a SubLink): trees containing
+# either are deparsed for each policy, as before. Table names and order come from the
+# tables query (``CheckContext.policies``), not from another join on pg_class.
 _POLICIES = """
-select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy, p.polcmd::text as command,
-       p.polpermissive as permissive, c.oid = any(%(tenant_oids)s::oid[]) as tenant_scoped,
-       coalesce(pg_get_expr(p.polqual, p.polrelid), '') as using_expr,
-       coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as check_expr
-from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
-where c.oid = any(%(tenant_oids)s::oid[]) or c.oid = any(%(exposed_oids)s::oid[])
-order by 1, 2
+with pol as materialized (
+    select p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive,
+           p.polqual::text as using_tree, p.polwithcheck::text as check_tree, t.columns
+    from unnest(%(table_oids)s::oid[], %(column_sets)s::int[]) as t(oid, columns)
+    join pg_policy p on p.polrelid = t.oid
+),
+expr as materialized (  -- each distinct (tree, columns), with the policies and clauses having it
+    select min(pol.oid) as oid, array_agg(pol.oid) as oids, array_agg(e.kind) as kinds,
+           strpos(e.tree, '{SUBLINK') = 0 and strpos(e.tree, ' :varattno 0 ') = 0 as shared
+    from pol cross join lateral (values ('u', pol.using_tree), ('c', pol.check_tree)) as e(kind, tree)
+    where e.tree is not null
+    group by e.tree, pol.columns
+),
+texts as (
+    select m.oid, m.kind, d.text
+    from (select e.oids, e.kinds,
+                 (select pg_get_expr(case when e.kinds[1] = 'u' then p.polqual else p.polwithcheck end, p.polrelid)
+                  from pg_policy p where p.oid = e.oids[1]) as text
+          from expr e where e.shared
+          offset 0) d  -- deparse once per expression, then hand the text to each policy having it
+    cross join lateral unnest(d.oids, d.kinds) as m(oid, kind)
+    union all
+    select m.oid, m.kind, (select pg_get_expr(case when m.kind = 'u' then p.polqual else p.polwithcheck end, p.polrelid)
+                           from pg_policy p where p.oid = m.oid)
+    from expr e cross join lateral unnest(e.oids, e.kinds) as m(oid, kind)
+    where not e.shared
+)
+select pol.polrelid::int as table_oid, pol.polname as policy, pol.polcmd::text as command,
+       pol.polpermissive as permissive, coalesce(tu.text, '') as using_expr, coalesce(tc.text, '') as check_expr
+from pol
+left join texts tu on tu.oid = pol.oid and tu.kind = 'u'
+left join texts tc on tc.oid = pol.oid and tc.kind = 'c'
+"""
+
+
+# Views and materialized views in the exposed schemas, found through their ``_RETURN`` rule:
+# pg_rewrite holds a row per view (a few hundred with the system ones), while finding them
+# by relkind reads all of pg_class, which grows with every table, index and sequence. The
+# lateral probe (``offset 0`` keeps it one) stops the planner from choosing that scan anyway.
+_VIEWS = """
+select v.oid::int as oid, v.schema, v.name, format('%%I.%%I', v.schema, v.name) as view, v.kind
+from pg_rewrite r
+cross join lateral (
+    select c.oid, n.nspname as schema, c.relname as name, c.relkind::text as kind
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.oid = r.ev_class and c.relkind in ('v', 'm') and n.nspname = any(%(exposed_schemas)s)
+    offset 0
+) as v
+where r.rulename = '_RETURN'
+order by 4
 """
 
 
@@ -96,21 +152,51 @@ class CheckContext:
             "actor_role": tenancy.actor.role,
         }
 
+    def _tables(self) -> list[Any]:
+        """Rows of ``_TABLES`` (named tuples); the dict lists are built only when asked for."""
+        if "tables" not in self._cache:
+            with self.conn.cursor(row_factory=namedtuple_row) as cur:
+                self._cache["tables"] = cur.execute(_TABLES, self._base_params()).fetchall()
+        return self._cache["tables"]
+
+    def table_security(self) -> list[Any]:
+        """Tenant-scoped and exposed tables with their RLS state, by qualified name.
+
+        Named tuples: ``qualified``, ``tenant`` (tenant-scoped), ``exposed``, ``rls``,
+        ``forced`` and ``owner``.
+        """
+        if "table_security" not in self._cache:
+            rows = [t for t in self._tables() if t.tenant or t.exposed]
+            self._cache["table_security"] = sorted(rows, key=lambda t: t.name_order)
+        return self._cache["table_security"]
+
     def tenant_tables(self) -> list[dict[str, Any]]:
         """Tenant-scoped tables: exposed tables with the tenant column, plus configured, minus excluded."""
         if "tenant_tables" not in self._cache:
-            self._cache["tenant_tables"] = self.conn.execute(
-                _TENANT_TABLES, self._base_params()
-            ).fetchall()
+            self._cache["tenant_tables"] = [
+                {"oid": t.oid, "schema": t.schema, "table": t.table, "qualified": t.qualified, "name": t.name}
+                for t in self._tables() if t.tenant
+            ]  # fmt: skip
         return self._cache["tenant_tables"]
 
     def exposed_tables(self) -> list[dict[str, Any]]:
         """Every table in an exposed schema (minus excluded)."""
         if "exposed_tables" not in self._cache:
-            self._cache["exposed_tables"] = self.conn.execute(
-                _EXPOSED_TABLES, self._base_params()
-            ).fetchall()
+            self._cache["exposed_tables"] = [
+                {"oid": t.oid, "schema": t.schema, "table": t.table, "name": t.name}
+                for t in self._tables() if t.exposed
+            ]  # fmt: skip
         return self._cache["exposed_tables"]
+
+    def exposed_views(self) -> list[dict[str, Any]]:
+        """Views and materialized views in the exposed schemas, by name.
+
+        Dicts with ``oid``, ``schema``, ``name``, ``view`` (qualified) and ``kind``
+        (``v`` or ``m``); the view checks' queries take their oids as ``view_oids``.
+        """
+        if "views" not in self._cache:
+            self._cache["views"] = self.conn.execute(_VIEWS, self._base_params()).fetchall()
+        return self._cache["views"]
 
     def policies(self) -> list[dict[str, Any]]:
         """Policies of tenant-scoped and exposed tables with their expressions as text.
@@ -119,16 +205,46 @@ class CheckContext:
         here and shared by them.
         """
         if "policies" not in self._cache:
-            self._cache["policies"] = self.conn.execute(_POLICIES, self.params()).fetchall()
+            tables = {t.oid: t for t in self._tables() if t.tenant or t.exposed}
+            column_sets: dict[str, int] = {}
+            params = {
+                **self.params(),
+                "table_oids": array_literal(tables),
+                "column_sets": array_literal(column_sets.setdefault(t.columns, len(column_sets))
+                                         for t in tables.values()),
+            }  # fmt: skip
+            with self.conn.cursor(row_factory=namedtuple_row) as cur:
+                rows = cur.execute(_POLICIES, params).fetchall()
+            # By table name (its rank in the database's collation), then policy name (a
+            # ``name``, so C collation: code point order, as Python compares strings).
+            rows.sort(key=lambda p: (tables[p.table_oid].name_order, p.policy))
+            self._cache["policies"] = [
+                {"name": tables[p.table_oid].qualified, "policy": p.policy, "command": p.command,
+                 "permissive": p.permissive, "tenant_scoped": tables[p.table_oid].tenant,
+                 "using_expr": p.using_expr, "check_expr": p.check_expr}
+                for p in rows
+            ]  # fmt: skip
         return self._cache["policies"]
 
     def params(self) -> dict[str, Any]:
-        """Named parameters every check query may use."""
-        return {
-            **self._base_params(),
-            "tenant_oids": [t["oid"] for t in self.tenant_tables()],
-            "exposed_oids": [t["oid"] for t in self.exposed_tables()],
-        }
+        """Named parameters every check query may use (built once per run).
+
+        The oid lists go as array literals (``'{1,2,3}'``, cast by the queries'
+        ``::oid[]``): built once here rather than adapted from Python lists on every query,
+        which at a thousand tables cost more than most of the queries themselves.
+        """
+        if "params" not in self._cache:
+            self._cache["params"] = {
+                **self._base_params(),
+                "tenant_oids": array_literal(t.oid for t in self._tables() if t.tenant),
+                "exposed_oids": array_literal(t.oid for t in self._tables() if t.exposed),
+            }
+        return dict(self._cache["params"])
+
+
+def array_literal(values: Iterable[int]) -> str:
+    """``[1, 2]`` -> ``'{1,2}'``: an ``oid[]`` (or ``int[]``) literal."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _plain(name: str) -> str:

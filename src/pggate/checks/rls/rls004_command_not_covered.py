@@ -26,19 +26,37 @@ class CommandNotCovered(Check):
     id = "RLS004"
     gate = "rls"
     severity = Severity.WARNING
+    # One pass over the tenant tables' policies: the commands each table's permissive policies
+    # grant the actor (or public), aggregated per table and compared with the four commands
+    # (not a probe of pg_policy per table and command). Only the uncovered (table, command)
+    # pairs, usually few, then look up their table by oid: a lateral probe (``offset 0``
+    # keeps it one) because just after a migration pg_class statistics are stale (no table
+    # with RLS) and a plain join let the planner rescan the aggregate once per table.
     query = """
-        select format('%%I.%%I', n.nspname, c.relname) as name, cmd.code as command
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        cross join (values ('r'), ('a'), ('w'), ('d')) as cmd(code)
-        where c.oid = any(%(tenant_oids)s::oid[]) and c.relrowsecurity
-          and exists (select 1 from pg_policy p where p.polrelid = c.oid)
-          and not exists (
-              select 1 from pg_policy p
-              where p.polrelid = c.oid and p.polpermissive
-                and (p.polcmd = '*' or p.polcmd = cmd.code)
-                and (0 = any(p.polroles)
-                     or exists (select 1 from pg_roles r
-                                where r.oid = any(p.polroles) and r.rolname = %(actor_role)s)))
+        with covered as (
+            select p.polrelid,
+                   array_agg(p.polcmd::text) filter (
+                       where p.polpermissive
+                         and (0 = any(p.polroles)
+                              or (select r.oid from pg_roles r where r.rolname = %(actor_role)s) = any(p.polroles))
+                   ) as commands
+            from pg_policy p
+            where p.polrelid = any(%(tenant_oids)s::oid[])
+            group by p.polrelid
+        ),
+        uncovered as materialized (
+            select covered.polrelid, cmd.code
+            from covered cross join (values ('r'), ('a'), ('w'), ('d')) as cmd(code)
+            where not coalesce(cmd.code = any(covered.commands) or '*' = any(covered.commands), false)
+        )
+        select t.name, u.code as command
+        from uncovered u
+        cross join lateral (
+            select format('%%I.%%I', n.nspname, c.relname) as name
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.oid = u.polrelid and c.relrowsecurity
+            offset 0
+        ) as t
         order by 1, 2
     """
 

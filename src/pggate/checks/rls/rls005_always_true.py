@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from ...results import Finding, Severity
@@ -47,5 +48,7 @@ class AlwaysTruePolicy(Check):
             )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def _is_true(expression: str) -> bool:
+    """Cached: many policies share their text."""
     return expression.strip("() ").lower() == "true"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from ...results import Finding, Severity
@@ -30,7 +31,7 @@ class TrustsUserMetadata(Check):
         return [
             p
             for p in ctx.policies()
-            if USER_METADATA.search(p["using_expr"] + " " + p["check_expr"])
+            if _reads_user_metadata(p["using_expr"] + " " + p["check_expr"])
         ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
@@ -40,3 +41,9 @@ class TrustsUserMetadata(Check):
                 "which the user can edit", "use a memberships table or app_metadata instead",
                 policy=row["policy"],
             )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _reads_user_metadata(text: str) -> bool:
+    """Cached: many policies share their text."""
+    return USER_METADATA.search(text) is not None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from ...results import Finding, Severity
@@ -30,12 +31,7 @@ class UnwrappedAuthCall(Check):
     severity = Severity.WARNING
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
-        out = []
-        for policy in ctx.policies():
-            text = policy["using_expr"] + " " + policy["check_expr"]
-            if len(AUTH_CALL.findall(text)) > len(WRAPPED_AUTH_CALL.findall(text)):
-                out.append(policy)
-        return out
+        return [p for p in ctx.policies() if _unwrapped(p["using_expr"] + " " + p["check_expr"])]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
@@ -43,3 +39,9 @@ class UnwrappedAuthCall(Check):
                 row["name"], f"policy {row['policy']} on {row['name']} calls auth.*() once per row",
                 "wrap the call: (select auth.uid())", policy=row["policy"],
             )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _unwrapped(text: str) -> bool:
+    """More ``auth.*()`` calls than wrapped ones. Cached: many policies share their text."""
+    return len(AUTH_CALL.findall(text)) > len(WRAPPED_AUTH_CALL.findall(text))

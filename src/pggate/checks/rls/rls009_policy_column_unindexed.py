@@ -23,22 +23,29 @@ class PolicyColumnUnindexed(Check):
     id = "RLS009"
     gate = "rls"
     severity = Severity.WARNING
-    # Policies first (materialized), then their column dependencies by the depender index:
-    # letting the planner start from pg_depend scans all of it.
+    # Set-based: the (table, column) pairs the tenant tables' policies depend on, EXCEPT the
+    # (table, leading column) pairs of their indexes (a hashed set difference, not a probe of
+    # pg_index and pg_attribute per dependency); names are looked up only for what is left.
+    # Policies first (materialized), so pg_depend is read by its depender key (policy rows).
     query = """
         with pol as materialized (
             select p.oid, p.polrelid from pg_policy p where p.polrelid = any(%(tenant_oids)s::oid[])
+        ),
+        unindexed as (
+            select d.refobjid as relid, d.refobjsubid as attnum
+            from pol
+            join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = pol.oid
+                            and d.refclassid = 'pg_class'::regclass and d.refobjid = pol.polrelid
+                            and d.refobjsubid > 0
+            except
+            select i.indrelid, i.indkey[0] from pg_index i where i.indrelid = any(%(tenant_oids)s::oid[])
         )
-        select distinct format('%%I.%%I.%%I', n.nspname, c.relname, a.attname) as name,
+        select format('%%I.%%I.%%I', n.nspname, c.relname, a.attname) as name,
                format('%%I.%%I', n.nspname, c.relname) as table_name, a.attname as column_name
-        from pol
-        join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = pol.oid
-                        and d.refclassid = 'pg_class'::regclass and d.refobjid = pol.polrelid
-                        and d.refobjsubid > 0
-        join pg_class c on c.oid = pol.polrelid
+        from unindexed u
+        join pg_class c on c.oid = u.relid
         join pg_namespace n on n.oid = c.relnamespace
-        join pg_attribute a on a.attrelid = c.oid and a.attnum = d.refobjsubid
-        where not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indkey[0] = a.attnum)
+        join pg_attribute a on a.attrelid = u.relid and a.attnum = u.attnum
         order by 1
     """
 

@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...results import Finding, Severity
-from ..base import Check
 from ..context import CheckContext
+from ._base import ViewCheck
 
 
-class DefinerViewOverRls(Check):
+class DefinerViewOverRls(ViewCheck):
     """View in an exposed schema that runs with its owner's rights over a table with RLS.
 
     **Problem**: a view without ``security_invoker`` reads its tables as the view's owner.
@@ -25,22 +25,28 @@ class DefinerViewOverRls(Check):
     id = "VIEW001"
     gate = "views"
     severity = Severity.WARNING
+    kinds = ("v",)
+    # Driven by the exposed views (usually few, by oid): each view's RLS tables are aggregated
+    # in a lateral subquery, so the planner cannot start from every RLS table and probe
+    # pg_depend for each (which it does when pg_class statistics are stale, after a migration).
     query = """
-        select format('%%I.%%I', vn.nspname, v.relname) as view,
-               string_agg(distinct format('%%I.%%I', tn.nspname, t.relname), ', ') as tables,
-               bool_or(o.rolsuper or o.rolbypassrls
-                       or (t.relowner = v.relowner and not t.relforcerowsecurity)) as bypasses
+        select format('%%I.%%I', vn.nspname, v.relname) as view, rls.tables, rls.bypasses
         from pg_class v
         join pg_namespace vn on vn.oid = v.relnamespace
         join pg_roles o on o.oid = v.relowner
-        join pg_rewrite r on r.ev_class = v.oid
-        join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
-                        and d.refclassid = 'pg_class'::regclass
-        join pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p')
-        join pg_namespace tn on tn.oid = t.relnamespace
-        where v.relkind = 'v' and vn.nspname = any(%(exposed_schemas)s) and t.relrowsecurity
+        cross join lateral (
+            select string_agg(distinct format('%%I.%%I', tn.nspname, t.relname), ', ') as tables,
+                   bool_or(o.rolsuper or o.rolbypassrls
+                           or (t.relowner = v.relowner and not t.relforcerowsecurity)) as bypasses
+            from pg_rewrite r
+            join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                            and d.refclassid = 'pg_class'::regclass
+            join pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p')
+            join pg_namespace tn on tn.oid = t.relnamespace
+            where r.ev_class = v.oid and t.relrowsecurity
+        ) as rls
+        where v.oid = any(%(view_oids)s::oid[]) and rls.tables is not null
           and not coalesce(array_to_string(v.reloptions, ',') ~* 'security_invoker=(true|on|1|yes)', false)
-        group by 1
         order by 1
     """
 

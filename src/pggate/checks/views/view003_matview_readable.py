@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...results import Finding, Severity
-from ..base import Check
 from ..context import CheckContext
+from ._base import ViewCheck
 
 
-class MaterializedViewReadable(Check):
+class MaterializedViewReadable(ViewCheck):
     """Materialized view in an exposed schema that API roles can read.
 
     **Problem**: a materialized view is a stored copy of its query's rows, and row-level
@@ -23,12 +23,13 @@ class MaterializedViewReadable(Check):
     id = "VIEW003"
     gate = "views"
     severity = Severity.WARNING
+    kinds = ("m",)
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as name,
                string_agg(distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end, ', ') as roles
         from pg_class c join pg_namespace n on n.oid = c.relnamespace,
              aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
-        where c.relkind = 'm' and n.nspname = any(%(exposed_schemas)s) and a.privilege_type = 'SELECT'
+        where c.oid = any(%(view_oids)s::oid[]) and a.privilege_type = 'SELECT'
           and (a.grantee = 0 or a.grantee in (select oid from pg_roles where rolname in ('anon', %(actor_role)s)))
         group by 1
         order by 1
