@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -40,16 +41,23 @@ def status(
     ctx: typer.Context,
     project: ProjectOpt = None,
     env: EnvOpt = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every applied migration, not only the latest.")
+    ] = False,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
 ) -> int:
-    """Show applied (when, by whom, how long), pending, edited-after-apply and missing migrations."""
+    """Show applied (when, by whom, how long), pending, edited-after-apply and missing migrations.
+
+    The table lists the latest applied migrations and every pending one; --all lists every
+    applied one too. --format json always holds them all.
+    """
     opts = settings(ctx, project=project, env=env, format=format, verbose=verbose)
     out = Output(opts)
     from .. import api
 
     result = api.status(opts.project, opts.env_name, emit=out.emit)
-    return out.result(result, _render_status)
+    return out.result(result, partial(_render_status, show_all=show_all))
 
 
 @app.command("migrate")
@@ -147,13 +155,22 @@ def _render_validate(out: Output, result: Any) -> None:
         out.console.print(findings_table(result.findings))
 
 
-def _render_status(out: Output, result: Any) -> None:
+LATEST_APPLIED_SHOWN = 10
+
+
+def _render_status(out: Output, result: Any, show_all: bool = False) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{result.env}: {result.target}", title_justify="left")
+    applied = result.applied if show_all else result.applied[-LATEST_APPLIED_SHOWN:]
+    hidden = len(result.applied) - len(applied)
+    out.console.print(
+        f"[bold]{result.env}[/bold]: {len(result.applied)} applied, {len(result.pending)} pending"
+        + (f" [dim]({hidden} earlier applied not listed: --all lists them)[/dim]" if hidden else "")
+    )
+    table = Table(title=result.target, title_justify="left")
     for column in ("version", "name", "state", "applied at", "by", "ms"):
         table.add_column(column)
-    for row in result.applied:
+    for row in applied:
         table.add_row(row.version, row.name, "[green]applied[/]", row.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
                       row.applied_by, f"{row.duration_ms or 0:.0f}")  # fmt: skip
     for migration in result.pending:

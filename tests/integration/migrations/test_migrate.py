@@ -174,6 +174,19 @@ def test_status_json_shape(cli, project):
     ]
 
 
+def test_status_lists_the_latest_applied_and_every_pending_unless_all(cli, project):
+    many = {f"{n:03d}_t{n}.sql": f"create table t{n} (id int);\n-- migrate:down\ndrop table t{n};"
+            for n in range(1, 15)}  # fmt: skip
+    root = project(migrations=many)
+    cli("migrate", "--env", "test", "--to", "12", cwd=root)
+    text = cli("status", "--env", "test", cwd=root).stdout
+    assert "12 applied, 2 pending" in text and "2 earlier applied not listed" in text
+    assert " t1 " not in text and " t2 " not in text
+    assert all(f" t{n} " in text for n in range(3, 15))
+    everything = cli("status", "--env", "test", "--all", cwd=root).stdout
+    assert all(f" t{n} " in everything for n in range(1, 15)) and "not listed" not in everything
+
+
 def test_no_transaction_file_creates_index_concurrently(cli, project, db):
     root = project(
         migrations={
