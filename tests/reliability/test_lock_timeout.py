@@ -48,6 +48,22 @@ def hold_lock(db_url: str, mode: str) -> tuple[psycopg.Connection, int]:
     return blocker, blocker.info.backend_pid
 
 
+def migrate_while_blocked_briefly(root, db_url: str):
+    """``pggate migrate`` while another session holds the table lock for 0.8 s.
+
+    0.8 s: after the first lock-timeout retry, before the last.
+    """
+    blocker, _pid = hold_lock(db_url, "access exclusive")
+    release = threading.Timer(0.8, blocker.close)
+    release.start()
+    try:
+        proc = pggate_process("migrate", "--env", "test", cwd=root)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        release.join()
+    return proc, out, err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["access share", "access exclusive"])
 def test_retries_then_exits_3_naming_the_blocking_pid_and_query(project, db_url, db, mode):
@@ -74,15 +90,7 @@ def test_retries_then_exits_3_naming_the_blocking_pid_and_query(project, db_url,
 
 
 def test_blocker_that_lets_go_during_the_retries_is_waited_out(project, db_url, db):
-    root = blocked_project(project, BASE)
-    blocker, _pid = hold_lock(db_url, "access exclusive")
-    release = threading.Timer(0.8, blocker.close)  # after the first retry, before the last
-    release.start()
-    try:
-        proc = pggate_process("migrate", "--env", "test", cwd=root)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        release.join()
+    proc, out, err = migrate_while_blocked_briefly(blocked_project(project, BASE), db_url)
     assert proc.returncode == 0, (out, err)
     assert "lock timeout, retry 1" in err
     assert applied_versions(db) == ["001", "002"]
@@ -99,15 +107,7 @@ NO_TX = {
 
 
 def test_outside_a_transaction_the_blocked_statement_is_retried(project, db_url, db):
-    root = blocked_project(project, NO_TX)
-    blocker, _pid = hold_lock(db_url, "access exclusive")
-    release = threading.Timer(0.8, blocker.close)
-    release.start()
-    try:
-        proc = pggate_process("migrate", "--env", "test", cwd=root)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        release.join()
+    proc, out, err = migrate_while_blocked_briefly(blocked_project(project, NO_TX), db_url)
     assert proc.returncode == 0, (out, err)
     assert "lock timeout, retry 1" in err
     assert applied_versions(db) == ["001", "002"]
