@@ -64,9 +64,9 @@ order by n.nspname, c.relname
 # distinct expression is deparsed once, through one of the policies having it. What the text
 # depends on besides the node tree (equal trees, equal text; stored trees carry no source
 # positions on PostgreSQL 16+) is the table's column names, for its Vars (hence the
-# ``columns`` key: tables with equal ``_TABLES.columns`` share an id), and its name, printed only to qualify a whole-row reference
-# (``:varattno 0``) or a column referenced inside a subquery (a SubLink): trees containing
-# either are deparsed for each policy, as before. Table names and order come from the
+# ``columns`` key: tables with equal ``_TABLES.columns`` share an id), and its name, printed
+# only to qualify a whole-row reference (``:varattno 0``) or a column referenced inside a
+# subquery (a SubLink): trees containing either are deparsed for each policy, as before. Table names and order come from the
 # tables query (``CheckContext.policies``), not from another join on pg_class.
 _POLICIES = """
 with pol as materialized (
@@ -76,7 +76,7 @@ with pol as materialized (
     join pg_policy p on p.polrelid = t.oid
 ),
 expr as materialized (  -- each distinct (tree, columns), with the policies and clauses having it
-    select min(pol.oid) as oid, array_agg(pol.oid) as oids, array_agg(e.kind) as kinds,
+    select array_agg(pol.oid) as oids, array_agg(e.kind) as kinds,
            strpos(e.tree, '{SUBLINK') = 0 and strpos(e.tree, ' :varattno 0 ') = 0 as shared
     from pol cross join lateral (values ('u', pol.using_tree), ('c', pol.check_tree)) as e(kind, tree)
     where e.tree is not null
@@ -205,7 +205,7 @@ class CheckContext:
         here and shared by them.
         """
         if "policies" not in self._cache:
-            tables = {t.oid: t for t in self._tables() if t.tenant or t.exposed}
+            tables = {t.oid: t for t in self.table_security()}
             column_sets: dict[str, int] = {}
             params = {
                 **self.params(),
