@@ -63,13 +63,22 @@ def run(quick: bool = False) -> list[dict]:
         small_root = project_with(server.url(), 10, Path(tmp) / "small")
         big_root = project_with(server.url(), big, Path(tmp) / "big")
         small, large = best(small_root, repeats), best(big_root, repeats)
-    return [{"benchmark": "gates_scaling", "measure": f"rls+views+functions, {big} vs 10 tables",
-             "value": round(large, 3), "floor": round(small, 3), "ratio": round(large / small, 2),
-             "goal": f"<= {GOAL}"}]  # fmt: skip
+    return [
+        {
+            "benchmark": "gates_scaling",
+            "measure": f"rls+views+functions, {big} vs 10 tables",
+            "value": round(large, 3),
+            "floor": round(small, 3),
+            "ratio": round(large / small, 2),
+            "goal": f"<= {GOAL}",
+        }
+    ]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     for row in run(parser.parse_args().quick):
-        print(f"{row['measure']}: {row['value']} s vs {row['floor']} s, ratio {row['ratio']} (goal {row['goal']})")
+        print(
+            f"{row['measure']}: {row['value']} s vs {row['floor']} s, ratio {row['ratio']} (goal {row['goal']})"
+        )

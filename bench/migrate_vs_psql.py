@@ -74,8 +74,11 @@ def time_psql(admin_url: str, folder: Path) -> float:
     script.write_text("\n".join(lines) + "\n")
     psql = str(wheel_engine().tool("psql"))
     started = time.perf_counter()
-    subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -93,8 +96,11 @@ def time_psql_single(admin_url: str, folder: Path) -> float:
     script.write_text("\n".join(ups))
     psql = str(wheel_engine().tool("psql"))
     started = time.perf_counter()
-    subprocess.run([psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(script)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -109,16 +115,36 @@ def run(quick: bool = False, counts: list[int] | None = None) -> list[dict]:
             folder = write_project(workdir / "floor", count, "postgresql://unused/x") / "migrations"
             # Interleaved repeats, best of each: the machine's noise hits both sides alike.
             repeats = 1 if quick else 3
-            floor, ours = _best_of(repeats, partial(time_psql, admin, folder),
-                                   partial(time_pggate, admin, count, workdir))  # fmt: skip
-            rows.append({"benchmark": "migrate_vs_psql", "measure": f"{count} migrations, one tx each",
-                         "value": round(ours, 3), "floor": round(floor, 3),
-                         "ratio": round(ours / floor, 2), "goal": f"<= {GOAL}"})  # fmt: skip
-            floor1, ours1 = _best_of(repeats, partial(time_psql_single, admin, folder),
-                                     partial(time_pggate, admin, count, workdir, single=True))  # fmt: skip
-            rows.append({"benchmark": "migrate_vs_psql", "measure": f"{count} migrations, single tx",
-                         "value": round(ours1, 3), "floor": round(floor1, 3),
-                         "ratio": round(ours1 / floor1, 2), "goal": "<= 1.15"})  # fmt: skip
+            floor, ours = _best_of(
+                repeats,
+                partial(time_psql, admin, folder),
+                partial(time_pggate, admin, count, workdir),
+            )
+            rows.append(
+                {
+                    "benchmark": "migrate_vs_psql",
+                    "measure": f"{count} migrations, one tx each",
+                    "value": round(ours, 3),
+                    "floor": round(floor, 3),
+                    "ratio": round(ours / floor, 2),
+                    "goal": f"<= {GOAL}",
+                }
+            )
+            floor1, ours1 = _best_of(
+                repeats,
+                partial(time_psql_single, admin, folder),
+                partial(time_pggate, admin, count, workdir, single=True),
+            )
+            rows.append(
+                {
+                    "benchmark": "migrate_vs_psql",
+                    "measure": f"{count} migrations, single tx",
+                    "value": round(ours1, 3),
+                    "floor": round(floor1, 3),
+                    "ratio": round(ours1 / floor1, 2),
+                    "goal": "<= 1.15",
+                }
+            )
     return rows
 
 

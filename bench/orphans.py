@@ -1,6 +1,6 @@
 """FK002 (orphaned rows) vs a hand-written NOT EXISTS anti-join, same data, same run.
 
-    python bench/orphans.py [--quick]      # 1,000,000 child rows (100,000 with --quick)
+python bench/orphans.py [--quick]      # 1,000,000 child rows (100,000 with --quick)
 """
 
 from __future__ import annotations
@@ -53,12 +53,22 @@ def run(quick: bool = False) -> list[dict]:
                 conn.execute(BY_HAND).fetchone()
                 floor.append(time.perf_counter() - started)
     best, base = min(ours), min(floor)
-    return [{"benchmark": "orphans", "measure": f"FK002 on {rows:,} child rows", "value": round(best, 3),
-             "floor": round(base, 3), "ratio": round(best / base, 2), "goal": f"<= {GOAL}"}]  # fmt: skip
+    return [
+        {
+            "benchmark": "orphans",
+            "measure": f"FK002 on {rows:,} child rows",
+            "value": round(best, 3),
+            "floor": round(base, 3),
+            "ratio": round(best / base, 2),
+            "goal": f"<= {GOAL}",
+        }
+    ]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     for row in run(parser.parse_args().quick):
-        print(f"{row['measure']}: {row['value']} s vs NOT EXISTS {row['floor']} s, ratio {row['ratio']} (goal {row['goal']})")
+        print(
+            f"{row['measure']}: {row['value']} s vs NOT EXISTS {row['floor']} s, ratio {row['ratio']} (goal {row['goal']})"
+        )

@@ -102,8 +102,15 @@ def dbmate_project(root: Path, count: int, url: str) -> list[str]:
         (folder / f"{i:05d}_t{i}.sql").write_text(
             f"-- migrate:up\n{up_sql(i)}\n-- migrate:down\n{DOWN.format(i=i)}"
         )
-    return [str(tool("dbmate")), "--url", _dbmate_url(url), "--migrations-dir", str(folder),
-            "--no-dump-schema", "up"]  # fmt: skip
+    return [
+        str(tool("dbmate")),
+        "--url",
+        _dbmate_url(url),
+        "--migrations-dir",
+        str(folder),
+        "--no-dump-schema",
+        "up",
+    ]
 
 
 def yoyo_project(root: Path, count: int, url: str) -> list[str]:
@@ -112,8 +119,15 @@ def yoyo_project(root: Path, count: int, url: str) -> list[str]:
     for i in range(1, count + 1):
         (folder / f"{i:05d}_t{i}.sql").write_text(up_sql(i))
         (folder / f"{i:05d}_t{i}.rollback.sql").write_text(DOWN.format(i=i))
-    return [str(tool("yoyo")), "apply", "--batch", "--no-config-file", "--database",
-            _sqlalchemy_url(url), str(folder)]  # fmt: skip
+    return [
+        str(tool("yoyo")),
+        "apply",
+        "--batch",
+        "--no-config-file",
+        "--database",
+        _sqlalchemy_url(url),
+        str(folder),
+    ]
 
 
 ALEMBIC_ENV = """
@@ -227,13 +241,27 @@ def run(quick: bool = False, counts: list[int] | None = None) -> list[dict]:
                     continue
                 measure = f"vs {name}, {count} migrations"
                 if name not in best:
-                    rows.append({"benchmark": "peers", "measure": f"{measure}: not installed",
-                                 "value": "", "floor": "", "ratio": "",
-                                 "goal": "python bench/peers.py --setup"})  # fmt: skip
+                    rows.append(
+                        {
+                            "benchmark": "peers",
+                            "measure": f"{measure}: not installed",
+                            "value": "",
+                            "floor": "",
+                            "ratio": "",
+                            "goal": "python bench/peers.py --setup",
+                        }
+                    )
                     continue
-                rows.append({"benchmark": "peers", "measure": measure, "value": round(ours, 3),
-                             "floor": round(best[name], 3), "ratio": round(ours / best[name], 2),
-                             "goal": "<= 1.0"})  # fmt: skip
+                rows.append(
+                    {
+                        "benchmark": "peers",
+                        "measure": measure,
+                        "value": round(ours, 3),
+                        "floor": round(best[name], 3),
+                        "ratio": round(ours / best[name], 2),
+                        "goal": "<= 1.0",
+                    }
+                )
     return rows
 
 
@@ -244,8 +272,10 @@ def print_rows(rows: list[dict]) -> None:
         if row["value"] == "":
             print(f"{row['measure']:34} {'':>9} {'':>9} {'skipped':>12}  ({row['goal']})")
             continue
-        print(f"{row['measure']:34} {row['value']:9.3f} {row['floor']:9.3f} "
-              f"{row['floor'] / row['value']:12.2f}")  # fmt: skip
+        print(
+            f"{row['measure']:34} {row['value']:9.3f} {row['floor']:9.3f} "
+            f"{row['floor'] / row['value']:12.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -39,12 +39,22 @@ def main() -> int:
                 rows.extend(module.run(quick))
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
             traceback.print_exc(file=sys.stderr)
-            rows.append({"benchmark": path.stem, "measure": f"error: {exc}", "value": "", "floor": "",
-                         "ratio": "", "goal": ""})  # fmt: skip
+            rows.append(
+                {
+                    "benchmark": path.stem,
+                    "measure": f"error: {exc}",
+                    "value": "",
+                    "floor": "",
+                    "ratio": "",
+                    "goal": "",
+                }
+            )
     print(f"{'benchmark':18} {'measure':38} {'value':>9} {'floor':>9} {'ratio':>6}  goal")
     for row in rows:
-        print(f"{row['benchmark']:18} {row['measure']:38} {row['value']!s:>9} {row['floor']!s:>9} "
-              f"{row['ratio']!s:>6}  {row['goal']}")  # fmt: skip
+        print(
+            f"{row['benchmark']:18} {row['measure']:38} {row['value']!s:>9} {row['floor']!s:>9} "
+            f"{row['ratio']!s:>6}  {row['goal']}"
+        )
     return 0
 
 

@@ -54,14 +54,23 @@ def run(quick: bool = False) -> list[dict]:
             build(conn, "big", big)
             small_time = best_time(conn, ["big"], repeats)
             big_time = best_time(conn, ["small"], repeats)
-    return [{"benchmark": "snapshot", "measure": f"{big} vs 10 tables", "value": round(big_time, 4),
-             "floor": round(small_time, 4), "ratio": round(big_time / small_time, 1),
-             "goal": f"well under a second for {big} tables"}]  # fmt: skip
+    return [
+        {
+            "benchmark": "snapshot",
+            "measure": f"{big} vs 10 tables",
+            "value": round(big_time, 4),
+            "floor": round(small_time, 4),
+            "ratio": round(big_time / small_time, 1),
+            "goal": f"well under a second for {big} tables",
+        }
+    ]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     for row in run(parser.parse_args().quick):
-        print(f"{row['measure']}: {row['value']:.4f} s vs {row['floor']:.4f} s (ratio {row['ratio']}); "
-              f"goal: {row['goal']}")  # fmt: skip
+        print(
+            f"{row['measure']}: {row['value']:.4f} s vs {row['floor']:.4f} s (ratio {row['ratio']}); "
+            f"goal: {row['goal']}"
+        )

@@ -69,9 +69,16 @@ def run(quick: bool = False, count: int = 1000) -> list[dict]:
         for label, args in (("--help", ["--help"]), ("status", ["status", "--env", "bench"])):
             seconds = best_time([*pggate_command(), *args], repeats, cwd=root)
             measure = f"pggate {label}" + (f" ({count} migrations)" if label == "status" else "")
-            rows.append({"benchmark": "startup", "measure": measure, "value": round(seconds, 3),
-                         "floor": round(floor, 3), "ratio": round(seconds / floor, 1),
-                         "goal": f"<= {GOALS[label]:g}"})  # fmt: skip
+            rows.append(
+                {
+                    "benchmark": "startup",
+                    "measure": measure,
+                    "value": round(seconds, 3),
+                    "floor": round(floor, 3),
+                    "ratio": round(seconds / floor, 1),
+                    "goal": f"<= {GOALS[label]:g}",
+                }
+            )
     return rows
 
 

@@ -163,9 +163,14 @@ def run_pggate() -> Callable[..., CliResult]:
         environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         environ.update(env or {})
         done = subprocess.run(
-            [sys.executable, "-m", "pggate", *args], cwd=cwd, env=environ,
-            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            [sys.executable, "-m", "pggate", *args],
+            cwd=cwd,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         return CliResult(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -75,8 +75,13 @@ def _migration_set(proj: Project) -> MigrationSet:
     return load_folder(proj.migrations_dir, proj.root)
 
 
-def validate(project: ProjectRef = None, env: str | None = None, *, require_down: bool = False,
-             emit: Emit = NULL_EMIT) -> ValidateResult:  # fmt: skip
+def validate(
+    project: ProjectRef = None,
+    env: str | None = None,
+    *,
+    require_down: bool = False,
+    emit: Emit = NULL_EMIT,
+) -> ValidateResult:
     """Validate migration files offline; with ``env`` also against its history (``pggate validate``)."""
     from .migrations.validate import validate as validate_files
 
@@ -107,14 +112,27 @@ def status(
     with open_session(proj, env, emit=emit) as session:
         history = _history(session)
         applied = history.applied()
-        return compare(mset, applied, env=env, target=session.target.masked_url,
-                       extra=schema_drift(session.conn, history))  # fmt: skip
+        return compare(
+            mset,
+            applied,
+            env=env,
+            target=session.target.masked_url,
+            extra=schema_drift(session.conn, history),
+        )
 
 
-def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = None,
-            dry_run: bool = False, single_transaction: bool = False, lock_wait: float | None = None,
-            confirm: Confirm | None = None, emit: Emit = NULL_EMIT,
-            run_id: str | None = None) -> MigrateResult:  # fmt: skip
+def migrate(
+    project: ProjectRef = None,
+    env: str = "local",
+    *,
+    to: str | None = None,
+    dry_run: bool = False,
+    single_transaction: bool = False,
+    lock_wait: float | None = None,
+    confirm: Confirm | None = None,
+    emit: Emit = NULL_EMIT,
+    run_id: str | None = None,
+) -> MigrateResult:
     """Apply pending migrations safely (``pggate migrate``).
 
     Validates first and refuses (exit 2) on any error finding before touching the
@@ -144,9 +162,12 @@ def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = 
                     f"not migrating {env}: not confirmed", hint="pass --yes to confirm"
                 )
         runner = Runner.for_session(
-            session, history, emit=emit, run_id=run_id,
+            session,
+            history,
+            emit=emit,
+            run_id=run_id,
             snapshot_every_up_to=proj.settings.project.snapshot_every_up_to,
-        )  # fmt: skip
+        )
         wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
         return runner.migrate(
             mset.migrations,
@@ -157,10 +178,18 @@ def migrate(project: ProjectRef = None, env: str = "local", *, to: str | None = 
         )
 
 
-def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
-             dry_run: bool = False, backup: bool = False, lock_wait: float | None = None,
-             prove: str = "auto", confirm: Confirm | None = None,
-             emit: Emit = NULL_EMIT) -> RollbackResult:  # fmt: skip
+def rollback(
+    project: ProjectRef = None,
+    env: str = "local",
+    *,
+    to: str = "0",
+    dry_run: bool = False,
+    backup: bool = False,
+    lock_wait: float | None = None,
+    prove: str = "auto",
+    confirm: Confirm | None = None,
+    emit: Emit = NULL_EMIT,
+) -> RollbackResult:
     """Revert applied migrations above ``to`` and prove the schema fingerprint (``pggate rollback``).
 
     Refuses (exit 2) naming every migration without a down before changing anything;
@@ -195,14 +224,23 @@ def rollback(project: ProjectRef = None, env: str = "local", *, to: str = "0",
             if lock_wait is not None
             else parse_duration(session.target.environment.lock_wait) or 0.0
         )
+
         def health() -> tuple[GateResult, ...]:
             # The schema left must still be safe: RLS coverage, views, functions, and a history
             # that matches the files and the fingerprint of the newest remaining migration.
             gates = [g for g in HEALTH_GATES if g in available_gates()]
             return verify(proj, env, gates, emit=emit).gates
 
-        result = worker.run(mset.migrations, to, dry_run=dry_run, lock_wait=wait, backup=saved,
-                            prove=prove, shadow=_shadow(session), inspect=health)  # fmt: skip
+        result = worker.run(
+            mset.migrations,
+            to,
+            dry_run=dry_run,
+            lock_wait=wait,
+            backup=saved,
+            prove=prove,
+            shadow=_shadow(session),
+            inspect=health,
+        )
     if not backup and not session.target.is_local and steps and not dry_run:
         result = replace(
             result,
@@ -234,9 +272,15 @@ def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
     return shadow
 
 
-def adopt(project: ProjectRef = None, env: str = "local", *, source: str = "supabase",
-          lock_wait: float | None = None, confirm: Confirm | None = None,
-          emit: Emit = NULL_EMIT) -> AdoptResult:  # fmt: skip
+def adopt(
+    project: ProjectRef = None,
+    env: str = "local",
+    *,
+    source: str = "supabase",
+    lock_wait: float | None = None,
+    confirm: Confirm | None = None,
+    emit: Emit = NULL_EMIT,
+) -> AdoptResult:
     """Record the versions another tool applied as pggate's baseline, without running them (``pggate adopt``).
 
     ``source = "supabase"`` reads ``supabase_migrations.schema_migrations``; a recorded
@@ -253,8 +297,9 @@ def adopt(project: ProjectRef = None, env: str = "local", *, source: str = "supa
         if environment.confirm:
             question = f"record Supabase's applied versions as pggate's history on {env}?"
             if confirm is None or not confirm(question):
-                raise ConfirmationRefused(f"not adopting on {env}: not confirmed",
-                                          hint="pass --yes to confirm")  # fmt: skip
+                raise ConfirmationRefused(
+                    f"not adopting on {env}: not confirmed", hint="pass --yes to confirm"
+                )
         wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
         return adopt_supabase(session.conn, mset, _history(session), emit=emit, lock_wait=wait)
 
@@ -272,8 +317,14 @@ def schema(
     return {"env": env, "fingerprint": fp.of(snapshot), "snapshot": snapshot}
 
 
-def diff(project: ProjectRef = None, env: str | None = None, env_b: str | None = None, *,
-         files: tuple[str, str] | None = None, emit: Emit = NULL_EMIT) -> dict[str, object]:  # fmt: skip
+def diff(
+    project: ProjectRef = None,
+    env: str | None = None,
+    env_b: str | None = None,
+    *,
+    files: tuple[str, str] | None = None,
+    emit: Emit = NULL_EMIT,
+) -> dict[str, object]:
     """Structural diff between two environments' schemas, or two snapshot files (``pggate diff``)."""
     import json
 
@@ -285,8 +336,10 @@ def diff(project: ProjectRef = None, env: str | None = None, env_b: str | None =
         names = list(files)
     else:
         if not env or not env_b:
-            raise ConfigError("diff needs --env and --env-b, or two snapshot files",
-                              hint="pggate diff --env staging --env-b production")  # fmt: skip
+            raise ConfigError(
+                "diff needs --env and --env-b, or two snapshot files",
+                hint="pggate diff --env staging --env-b production",
+            )
         snapshots = [schema(project, name, emit=emit)["snapshot"] for name in (env, env_b)]
         names = [env, env_b]
     lines = structural(snapshots[0], snapshots[1])  # type: ignore[arg-type]
@@ -313,8 +366,14 @@ def available_gates() -> list[str]:
     return [g for g in GATE_ORDER if importlib.util.find_spec(f"pggate.checks.{g}") is not None]
 
 
-def verify(project: ProjectRef = None, env: str = "local", gates: list[str] | None = None, *,
-           emit: Emit = NULL_EMIT, options: dict[str, object] | None = None) -> VerifyResult:  # fmt: skip
+def verify(
+    project: ProjectRef = None,
+    env: str = "local",
+    gates: list[str] | None = None,
+    *,
+    emit: Emit = NULL_EMIT,
+    options: dict[str, object] | None = None,
+) -> VerifyResult:
     """Run the gates (all available ones by default) on an environment (``pggate verify``)."""
     import importlib
 
@@ -350,16 +409,27 @@ def verify(project: ProjectRef = None, env: str = "local", gates: list[str] | No
     return VerifyResult(tuple(results))
 
 
-def bench(project: ProjectRef = None, env: str = "local", *, save: str | None = None,
-          compare: str | None = None, emit: Emit = NULL_EMIT) -> BenchResult:  # fmt: skip
+def bench(
+    project: ProjectRef = None,
+    env: str = "local",
+    *,
+    save: str | None = None,
+    compare: str | None = None,
+    emit: Emit = NULL_EMIT,
+) -> BenchResult:
     """Time the bench queries (``pggate bench``); save them as a baseline, compare with one."""
     from .checks import perf
     from .checks.context import CheckContext
 
     proj = load(project)
     with open_session(proj, env, emit=emit) as session:
-        ctx = CheckContext(session.conn, proj, session=session, emit=emit,
-                           options={"baseline": compare} if compare else {})  # fmt: skip
+        ctx = CheckContext(
+            session.conn,
+            proj,
+            session=session,
+            emit=emit,
+            options={"baseline": compare} if compare else {},
+        )
         measured = perf.measure_all(ctx)
         if measured is None:
             raise ConfigError(
@@ -389,8 +459,12 @@ class BenchResult:
 
     def to_dict(self) -> dict[str, object]:
         """The measurements, the saved path and the comparison."""
-        return {"env": self.env, "saved": self.saved, **self.measured,
-                "comparison": self.comparison.to_dict() if self.comparison else None}  # fmt: skip
+        return {
+            "env": self.env,
+            "saved": self.saved,
+            **self.measured,
+            "comparison": self.comparison.to_dict() if self.comparison else None,
+        }
 
 
 def report(folder: str | os.PathLike[str], formats: list[str] | None = None) -> ReportResult:

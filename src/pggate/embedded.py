@@ -59,8 +59,12 @@ class Engine:
         if self.is_wheel:
             return 18
         try:
-            out = subprocess.run([str(self.tool("postgres")), "--version"], capture_output=True,
-                                 text=True, timeout=10).stdout  # fmt: skip
+            out = subprocess.run(
+                [str(self.tool("postgres")), "--version"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             return None
         match = re.search(r"(\d+)(?:\.\d+)?", out)
@@ -222,9 +226,17 @@ class EmbeddedServer:
     def _initdb(self) -> None:
         self._prepare_ownership(self.data_dir.parent)
         self._run(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        )
 
     def _pg_ctl_start(self) -> None:
         socket_dir = Path(tempfile.mkdtemp(prefix="pggate-s-"))
@@ -239,9 +251,18 @@ class EmbeddedServer:
                 _make_traversable(folder)
         try:
             self._run(
-                "pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(log),
-                "-o", " ".join(options), "start",
-            )  # fmt: skip
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(log),
+                "-o",
+                " ".join(options),
+                "start",
+            )
         except DatabaseUnavailable as exc:
             raise DatabaseUnavailable(
                 f"the embedded PostgreSQL did not start: {exc.message}\n{self.log_tail()}",

@@ -130,54 +130,86 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
     role = facts["current_user"]
     out: list[Finding] = []
     if facts["superuser"]:
-        out.append(_finding(
-            "ENV001", Severity.WARNING, f"role {role}",
-            f"connected as superuser {role}",
-            "fine for migrating; RLS proofs switch to the actor role with SET LOCAL ROLE. "
-            "For least privilege, migrate as the schema owner instead",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV001",
+                Severity.WARNING,
+                f"role {role}",
+                f"connected as superuser {role}",
+                "fine for migrating; RLS proofs switch to the actor role with SET LOCAL ROLE. "
+                "For least privilege, migrate as the schema owner instead",
+            )
+        )
     elif facts["bypassrls"]:
-        out.append(_finding(
-            "ENV002", Severity.WARNING, f"role {role}",
-            f"role {role} has BYPASSRLS: queries it runs ignore row-level security",
-            "RLS proofs switch roles with SET LOCAL ROLE; never run the app as this role",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV002",
+                Severity.WARNING,
+                f"role {role}",
+                f"role {role} has BYPASSRLS: queries it runs ignore row-level security",
+                "RLS proofs switch roles with SET LOCAL ROLE; never run the app as this role",
+            )
+        )
     if not facts["ssl"] and not session.target.is_local:
-        out.append(_finding(
-            "ENV003", Severity.WARNING, env,
-            "the connection is not encrypted (SSL off) on a non-local environment",
-            "add ?sslmode=require (or verify-full) to the database URL",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV003",
+                Severity.WARNING,
+                env,
+                "the connection is not encrypted (SSL off) on a non-local environment",
+                "add ?sslmode=require (or verify-full) to the database URL",
+            )
+        )
     if not facts["history_table_exists"]:
-        out.append(_finding(
-            "ENV004", Severity.INFO, facts["history_table"],
-            "pggate's history table does not exist yet: nothing was migrated by pggate here",
-            "it is created by the first `pggate migrate`; use `pggate adopt` for a database "
-            "migrated by another tool",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV004",
+                Severity.INFO,
+                facts["history_table"],
+                "pggate's history table does not exist yet: nothing was migrated by pggate here",
+                "it is created by the first `pggate migrate`; use `pggate adopt` for a database "
+                "migrated by another tool",
+            )
+        )
     if facts["in_recovery"]:
-        out.append(_finding(
-            "ENV005", Severity.ERROR, env,
-            "the server is a read-only standby (in recovery)",
-            "point the environment at the primary",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV005",
+                Severity.ERROR,
+                env,
+                "the server is a read-only standby (in recovery)",
+                "point the environment at the primary",
+            )
+        )
     if facts["server_version_num"] < MIN_SERVER_MAJOR * 10000:
-        out.append(_finding(
-            "ENV006", Severity.ERROR, env,
-            f"PostgreSQL {facts['server_version']} is older than {MIN_SERVER_MAJOR}",
-            f"upgrade the server to PostgreSQL {MIN_SERVER_MAJOR} or newer",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV006",
+                Severity.ERROR,
+                env,
+                f"PostgreSQL {facts['server_version']} is older than {MIN_SERVER_MAJOR}",
+                f"upgrade the server to PostgreSQL {MIN_SERVER_MAJOR} or newer",
+            )
+        )
     if not facts["can_create"] and not facts["superuser"]:
-        out.append(_finding(
-            "ENV007", Severity.WARNING, f"role {role}",
-            f"role {role} cannot create schemas in database {facts['database']}",
-            f"grant create on database {facts['database']} to {role}, or migrate as its owner",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV007",
+                Severity.WARNING,
+                f"role {role}",
+                f"role {role} cannot create schemas in database {facts['database']}",
+                f"grant create on database {facts['database']} to {role}, or migrate as its owner",
+            )
+        )
     if facts["transaction_pooler"]:
-        out.append(_finding(
-            "ENV008", Severity.ERROR, env,
-            "successive transactions ran on different server sessions: this is a "
-            "transaction-mode pooler (PgBouncer, Supabase port 6543)",
-            "use the direct or session-mode port (Supabase: 5432) for migrations",
-        ))  # fmt: skip
+        out.append(
+            _finding(
+                "ENV008",
+                Severity.ERROR,
+                env,
+                "successive transactions ran on different server sessions: this is a "
+                "transaction-mode pooler (PgBouncer, Supabase port 6543)",
+                "use the direct or session-mode port (Supabase: 5432) for migrations",
+            )
+        )
     return out

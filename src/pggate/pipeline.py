@@ -29,8 +29,17 @@ from .events import NULL_EMIT, Emit, Event, fan_out
 from .results import Finding, RunResult, Severity, Status, StepResult, VerifyResult, status_of
 from .session import Session, open_session
 
-STEPS = ("environment", "validate", "baseline", "migrate", "security", "integrity",
-         "performance", "rollback", "report")  # fmt: skip
+STEPS = (
+    "environment",
+    "validate",
+    "baseline",
+    "migrate",
+    "security",
+    "integrity",
+    "performance",
+    "rollback",
+    "report",
+)
 MANDATORY = frozenset({"environment", "validate", "migrate"})
 SECURITY_GATES = ("rls", "isolation", "views", "functions", "identity", "traceability")
 INTEGRITY_GATES = ("fk", "smoke")
@@ -56,9 +65,15 @@ class _Run:
     artifacts: dict[str, Any] = field(default_factory=dict)  # schema snapshots for the package
 
 
-def stage(project: api.ProjectRef = None, env: str = "local", *, rehearse_rollback: bool = False,
-          evidence: str | os.PathLike[str] | None = None, confirm: api.Confirm | None = None,
-          emit: Emit = NULL_EMIT) -> RunResult:  # fmt: skip
+def stage(
+    project: api.ProjectRef = None,
+    env: str = "local",
+    *,
+    rehearse_rollback: bool = False,
+    evidence: str | os.PathLike[str] | None = None,
+    confirm: api.Confirm | None = None,
+    emit: Emit = NULL_EMIT,
+) -> RunResult:
     """Run the staged pipeline on ``env`` and write its evidence package and reports."""
     from .evidence import EvidencePackage
 
@@ -67,8 +82,7 @@ def stage(project: api.ProjectRef = None, env: str = "local", *, rehearse_rollba
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     folder = Path(evidence) if evidence else proj.evidence_dir / f"{env}_{run_id[:16]}"
     package = EvidencePackage.create(folder)
-    run = _Run(proj, env, run_id, started, rehearse_rollback, confirm,
-               fan_out(emit, package.log))  # fmt: skip
+    run = _Run(proj, env, run_id, started, rehearse_rollback, confirm, fan_out(emit, package.log))
     steps: list[StepResult] = []
     with ExitStack() as stack:
         stopped_by: str | None = None
@@ -85,8 +99,13 @@ def stage(project: api.ProjectRef = None, env: str = "local", *, rehearse_rollba
         report = _report_step(run, package, steps)
         steps.append(report)
         package.write_step(len(STEPS), report)
-    result = RunResult(run_id, env, tuple(steps), str(folder),
-                       {"started_at": started.isoformat(timespec="seconds")})  # fmt: skip
+    result = RunResult(
+        run_id,
+        env,
+        tuple(steps),
+        str(folder),
+        {"started_at": started.isoformat(timespec="seconds")},
+    )
     package.finish(run.project, result, run.artifacts, target=_target(run))
     return result
 
@@ -95,8 +114,12 @@ def _target(run: _Run) -> dict[str, Any]:
     if run.session is None:
         return {"name": run.env}
     info = run.session.info
-    return {"name": run.env, "url": run.session.target.masked_url,
-            "server_version": info.version, "embedded": run.session.target.embedded}  # fmt: skip
+    return {
+        "name": run.env,
+        "url": run.session.target.masked_url,
+        "server_version": info.version,
+        "embedded": run.session.target.embedded,
+    }
 
 
 # --------------------------------------------------------------- running steps
@@ -109,20 +132,40 @@ def _run_step(run: _Run, name: str, stack: ExitStack) -> StepResult:
     try:
         result = STEP_FUNCTIONS[name](run, stack)
     except PggateError as exc:
-        result = StepResult(name, Status.ERROR, error=exc.to_dict(), findings=_error_findings(name, exc))
+        result = StepResult(
+            name, Status.ERROR, error=exc.to_dict(), findings=_error_findings(name, exc)
+        )
     except Exception as exc:  # noqa: BLE001 - the run must still end with a report
         import psycopg
 
         if not isinstance(exc, psycopg.Error):
             raise
         code = 3 if isinstance(exc, psycopg.OperationalError) else 1
-        result = StepResult(name, Status.ERROR, error={"error": type(exc).__name__,
-                            "message": str(exc).strip(), "exit_code": code})  # fmt: skip
-    result = StepResult(result.step, result.status, (time.perf_counter() - clock) * 1000,
-                        result.findings, result.gates, result.data, result.error)  # fmt: skip
-    run.emit(Event("step.finished", f"{name}: {result.status}",
-                   {"step": name, "status": str(result.status),
-                    "duration_ms": round(result.duration_ms, 1)}))  # fmt: skip
+        result = StepResult(
+            name,
+            Status.ERROR,
+            error={"error": type(exc).__name__, "message": str(exc).strip(), "exit_code": code},
+        )
+    result = StepResult(
+        result.step,
+        result.status,
+        (time.perf_counter() - clock) * 1000,
+        result.findings,
+        result.gates,
+        result.data,
+        result.error,
+    )
+    run.emit(
+        Event(
+            "step.finished",
+            f"{name}: {result.status}",
+            {
+                "step": name,
+                "status": str(result.status),
+                "duration_ms": round(result.duration_ms, 1),
+            },
+        )
+    )
     return result
 
 
@@ -131,12 +174,23 @@ def _error_findings(step: str, exc: PggateError) -> tuple[Finding, ...]:
     failure = exc.details.get("failure") if isinstance(exc.details.get("failure"), dict) else None
     if step != "migrate" or failure is None:
         return ()
-    return (Finding(
-        check="MIG012", gate="migrate", severity=Severity.ERROR,
-        object=str(failure.get("file") or "migration"), message=exc.message.splitlines()[0],
-        hint=exc.hint or "", file=failure.get("file"), line=failure.get("line"),
-        details={k: v for k, v in failure.items() if k in ("sqlstate", "statement", "message", "column")},
-    ),)  # fmt: skip
+    return (
+        Finding(
+            check="MIG012",
+            gate="migrate",
+            severity=Severity.ERROR,
+            object=str(failure.get("file") or "migration"),
+            message=exc.message.splitlines()[0],
+            hint=exc.hint or "",
+            file=failure.get("file"),
+            line=failure.get("line"),
+            details={
+                k: v
+                for k, v in failure.items()
+                if k in ("sqlstate", "statement", "message", "column")
+            },
+        ),
+    )
 
 
 def _environment(run: _Run, stack: ExitStack) -> StepResult:
@@ -174,15 +228,20 @@ def _baseline(run: _Run, stack: ExitStack) -> StepResult:
         name = f"stage-{run.run_id}"
         saved = perf.baselines.save(run.project.root, run.env, name, run.perf_baseline)
         run.perf_baseline["name"] = name
-    data = {"version": run.version_before, "fingerprint": fingerprint.of(snapshot),
-            "objects": sum(len(v) for v in snapshot.values()),
-            "bench_queries": len(run.perf_baseline["queries"]) if run.perf_baseline else 0,
-            "perf_baseline": str(saved.relative_to(run.project.root)) if saved else None}  # fmt: skip
+    data = {
+        "version": run.version_before,
+        "fingerprint": fingerprint.of(snapshot),
+        "objects": sum(len(v) for v in snapshot.values()),
+        "bench_queries": len(run.perf_baseline["queries"]) if run.perf_baseline else 0,
+        "perf_baseline": str(saved.relative_to(run.project.root)) if saved else None,
+    }
     return StepResult("baseline", Status.PASS, data=data)
 
 
 def _migrate(run: _Run, stack: ExitStack) -> StepResult:
-    result = api.migrate(run.project, run.env, confirm=run.confirm, emit=run.emit, run_id=run.run_id)
+    result = api.migrate(
+        run.project, run.env, confirm=run.confirm, emit=run.emit, run_id=run.run_id
+    )
     run.applied = list(result.applied)
     run.fingerprint_after = _fingerprint(run)
     data = {**result.to_dict(), "fingerprint": run.fingerprint_after}
@@ -193,10 +252,10 @@ def _gates(step: str, gates: tuple[str, ...]) -> Callable[[_Run, ExitStack], Ste
     def run_gates(run: _Run, stack: ExitStack) -> StepResult:
         selected = [g for g in gates if g in api.available_gates()]
         options = {"perf_baseline": run.perf_baseline} if run.perf_baseline else {}
-        result: VerifyResult = api.verify(run.project, run.env, selected, emit=run.emit,
-                                          options=options)  # fmt: skip
-        return StepResult(step, result.status, gates=result.gates,
-                          data={"titles": _titles(result)})  # fmt: skip
+        result: VerifyResult = api.verify(
+            run.project, run.env, selected, emit=run.emit, options=options
+        )
+        return StepResult(step, result.status, gates=result.gates, data={"titles": _titles(result)})
 
     return run_gates
 
@@ -205,36 +264,64 @@ def _titles(result: VerifyResult) -> dict[str, str]:
     """Each check's one-line title, stored with the step so reports need no code to show it."""
     from .checks.base import REGISTRY
 
-    return {check: REGISTRY[check].doc().splitlines()[0].replace("``", "`")
-            for gate in result.gates for check in gate.checks if check in REGISTRY}  # fmt: skip
+    return {
+        check: REGISTRY[check].doc().splitlines()[0].replace("``", "`")
+        for gate in result.gates
+        for check in gate.checks
+        if check in REGISTRY
+    }
 
 
 def _rollback(run: _Run, stack: ExitStack) -> StepResult:
     """Roll back to the version before this run, prove it, migrate forward, prove it again."""
     if not run.rehearse_rollback:
-        return StepResult("rollback", Status.SKIP, data={"reason": "not asked (--rehearse-rollback)"})
+        return StepResult(
+            "rollback", Status.SKIP, data={"reason": "not asked (--rehearse-rollback)"}
+        )
     if not run.applied:
         return StepResult("rollback", Status.SKIP, data={"reason": "this run applied nothing"})
-    back = api.rollback(run.project, run.env, to=run.version_before, confirm=run.confirm,
-                        emit=run.emit)  # fmt: skip
-    forward = api.migrate(run.project, run.env, confirm=run.confirm, emit=run.emit,
-                          run_id=f"{run.run_id}-reapply")  # fmt: skip
+    back = api.rollback(
+        run.project, run.env, to=run.version_before, confirm=run.confirm, emit=run.emit
+    )
+    forward = api.migrate(
+        run.project, run.env, confirm=run.confirm, emit=run.emit, run_id=f"{run.run_id}-reapply"
+    )
     again = _fingerprint(run)
     findings = []
     if not back.proven:
-        findings.append(Finding("RBK001", "rollback", Severity.ERROR, f"version {run.version_before}",
-                                f"rolling back to {run.version_before} did not restore the schema "
-                                f"recorded there ({back.proof.get('status')})",
-                                "see the diff in steps/08_rollback.json; complete the down sections",
-                                details={"diff": back.proof.get("diff", [])[:50]}))  # fmt: skip
+        findings.append(
+            Finding(
+                "RBK001",
+                "rollback",
+                Severity.ERROR,
+                f"version {run.version_before}",
+                f"rolling back to {run.version_before} did not restore the schema "
+                f"recorded there ({back.proof.get('status')})",
+                "see the diff in steps/08_rollback.json; complete the down sections",
+                details={"diff": back.proof.get("diff", [])[:50]},
+            )
+        )
     if again != run.fingerprint_after:
-        findings.append(Finding("RBK002", "rollback", Severity.ERROR, "migrate after rollback",
-                                "migrating forward again gave a different schema than the first apply",
-                                "a down leaves something behind that the up does not recreate the same way",
-                                details={"first": run.fingerprint_after, "again": again}))  # fmt: skip
-    data = {"to": run.version_before, "reverted": list(back.reverted), "proof": back.proof,
-            "reapplied": list(forward.applied), "fingerprint_first": run.fingerprint_after,
-            "fingerprint_again": again, "identical": again == run.fingerprint_after}  # fmt: skip
+        findings.append(
+            Finding(
+                "RBK002",
+                "rollback",
+                Severity.ERROR,
+                "migrate after rollback",
+                "migrating forward again gave a different schema than the first apply",
+                "a down leaves something behind that the up does not recreate the same way",
+                details={"first": run.fingerprint_after, "again": again},
+            )
+        )
+    data = {
+        "to": run.version_before,
+        "reverted": list(back.reverted),
+        "proof": back.proof,
+        "reapplied": list(forward.applied),
+        "fingerprint_first": run.fingerprint_after,
+        "fingerprint_again": again,
+        "identical": again == run.fingerprint_after,
+    }
     return StepResult("rollback", status_of(findings), findings=tuple(findings), data=data)
 
 
@@ -243,8 +330,7 @@ def _fingerprint(run: _Run) -> str:
     from .schema.snapshot import take
 
     assert run.session is not None
-    snapshot = take(run.session.conn,
-                    exclude_schemas=[run.project.settings.project.history_schema])  # fmt: skip
+    snapshot = take(run.session.conn, exclude_schemas=[run.project.settings.project.history_schema])
     run.artifacts["schema_after"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
     return fingerprint.of(snapshot)
 
@@ -301,8 +387,9 @@ def demo(example: str | os.PathLike[str] | None = None, *, emit: Emit = NULL_EMI
     shutil.copytree(source, folder, ignore=shutil.ignore_patterns(".pggate", "evidence", ".env*"))
     project = api.load(folder)
     try:
-        result = stage(project, "local", rehearse_rollback=True, confirm=lambda _question: True,
-                       emit=emit)  # fmt: skip
+        result = stage(
+            project, "local", rehearse_rollback=True, confirm=lambda _question: True, emit=emit
+        )
     finally:
         shutil.rmtree(folder / ".pggate" / "local", ignore_errors=True)  # the server's data
     return DemoResult(result, str(folder))

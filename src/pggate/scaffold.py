@@ -81,7 +81,10 @@ def init(folder: Path, *, supabase: bool = False) -> list[Path]:
         path = folder / sub
         path.mkdir(parents=True, exist_ok=True)
         created.append(path)
-    for name, text in (("checks/smoke/README.md", SMOKE_README), ("checks/bench/README.md", BENCH_README)):
+    for name, text in (
+        ("checks/smoke/README.md", SMOKE_README),
+        ("checks/bench/README.md", BENCH_README),
+    ):
         (folder / name).write_text(text)
         created.append(folder / name)
     toml = PROJECT_TOML.format(migrations=migrations, supabase=str(supabase).lower())

@@ -66,9 +66,11 @@ def run_case(check_id: str, config: str, case: dict, tmp_path: Path, db_url: str
     if case.get("setup"):
         db.execute(case["setup"])
     root = write_project(
-        tmp_path / "p", url=db_url, extra_toml=config + "\n" + case.get("config", ""),
+        tmp_path / "p",
+        url=db_url,
+        extra_toml=config + "\n" + case.get("config", ""),
         migrations=case.get("migrations"),
-    )  # fmt: skip
+    )
     for name, text in (case.get("files") or {}).items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -85,7 +87,9 @@ def run_case(check_id: str, config: str, case: dict, tmp_path: Path, db_url: str
 
         project = load_project(root)
         with open_session(project, "test") as session:
-            options["perf_baseline"] = measure_all(CheckContext(session.conn, project, session=session))
+            options["perf_baseline"] = measure_all(
+                CheckContext(session.conn, project, session=session)
+            )
     if case.get("after"):
         db.execute(case["after"])
     project = load_project(root)

@@ -25,9 +25,15 @@ def test_every_command_masks_the_password(run_pggate, tmp_path, db_url):
         },
     )
     runs = [
-        ("check-env",), ("validate", "--env", "test"), ("status",), ("migrate", "--to", "1"),
-        ("migrate",), ("schema",), ("verify",), ("rollback", "--to", "0", "--yes"),
-    ]  # fmt: skip
+        ("check-env",),
+        ("validate", "--env", "test"),
+        ("status",),
+        ("migrate", "--to", "1"),
+        ("migrate",),
+        ("schema",),
+        ("verify",),
+        ("rollback", "--to", "0", "--yes"),
+    ]
     for args in runs:
         for extra in ((), ("--format", "json"), ("-v",)):
             command = [*args, *extra]

@@ -11,16 +11,41 @@ import pytest
 from tests.cli.test_no_secrets import PLANTED, url_with_password
 from tests.integration.gates.test_security_verify import example_on
 
-SECTIONS = ("## Executive summary", "## Environment and versions", "## Migrations applied",
-            "## Gates", "## Performance", "## Rollback rehearsal", "## Production recommendation",
-            "## Approval", "## Evidence files")  # fmt: skip
-STEP_FILES = ("01_environment", "02_validate", "03_baseline", "04_migrate", "05_security",
-              "06_integrity", "07_performance", "08_rollback", "09_report")  # fmt: skip
+SECTIONS = (
+    "## Executive summary",
+    "## Environment and versions",
+    "## Migrations applied",
+    "## Gates",
+    "## Performance",
+    "## Rollback rehearsal",
+    "## Production recommendation",
+    "## Approval",
+    "## Evidence files",
+)
+STEP_FILES = (
+    "01_environment",
+    "02_validate",
+    "03_baseline",
+    "04_migrate",
+    "05_security",
+    "06_integrity",
+    "07_performance",
+    "08_rollback",
+    "09_report",
+)
 
 
 def _stage(cli, example, *extra):
-    return cli("stage", "--env", "test", "--yes", "--evidence", str(example / "evidence" / "run"),
-               *extra, cwd=example)  # fmt: skip
+    return cli(
+        "stage",
+        "--env",
+        "test",
+        "--yes",
+        "--evidence",
+        str(example / "evidence" / "run"),
+        *extra,
+        cwd=example,
+    )
 
 
 def _secret_example(tmp_path, db_url):
@@ -37,15 +62,27 @@ def test_the_example_is_go_with_a_full_evidence_package(cli, tmp_path, db_url):
     assert run["verdict"] == "GO"
     folder = example / "evidence" / "run"
     assert sorted(p.stem for p in (folder / "steps").glob("*.json")) == list(STEP_FILES)
-    for name in ("manifest.json", "schema_before.json", "schema_after.json", "run.log",
-                 "report.md", "report.html", "junit.xml", "report.json"):  # fmt: skip
+    for name in (
+        "manifest.json",
+        "schema_before.json",
+        "schema_after.json",
+        "run.log",
+        "report.md",
+        "report.html",
+        "junit.xml",
+        "report.json",
+    ):
         assert (folder / name).is_file(), name
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["verdict"] == "GO" and manifest["env"] == "test"
     assert manifest["target"]["server_version"]
-    assert [s["status"] for s in manifest["steps"]][:4] in (["pass"] * 4, ["warn", "pass", "pass", "pass"])
+    assert [s["status"] for s in manifest["steps"]][:4] in (
+        ["pass"] * 4,
+        ["warn", "pass", "pass", "pass"],
+    )
     assert {m["file"] for m in manifest["migrations"]} == {
-        str(p.relative_to(example)) for p in (example / "supabase" / "migrations").glob("*.sql")}
+        str(p.relative_to(example)) for p in (example / "supabase" / "migrations").glob("*.sql")
+    }
     rollback = json.loads((folder / "steps" / "08_rollback.json").read_text())
     assert rollback["status"] == "pass" and rollback["data"]["identical"] is True
     report = (folder / "report.md").read_text()
@@ -74,10 +111,15 @@ def test_junit_has_one_testcase_per_check_and_object(cli, tmp_path, db_url):
             if gate["status"] == "skip":
                 assert cases[0].find("skipped") is not None
                 continue
-            expected = sum(max(1, sum(f["check"] == c for f in gate["findings"])) for c in gate["checks"])
+            expected = sum(
+                max(1, sum(f["check"] == c for f in gate["findings"])) for c in gate["checks"]
+            )
             assert len(cases) == expected == int(suite.get("tests")), gate["gate"]
     assert int(root.get("failures")) == 0
-    assert [c.get("name") for c in suites["pipeline"].findall("testcase")][:2] == ["environment", "validate"]
+    assert [c.get("name") for c in suites["pipeline"].findall("testcase")][:2] == [
+        "environment",
+        "validate",
+    ]
 
 
 def test_report_rebuilds_identical_reports_from_the_package_alone(cli, tmp_path, db_url):
@@ -110,7 +152,9 @@ def test_a_tenant_table_without_rls_is_no_go_naming_table_and_check(cli, tmp_pat
     assert "| RLS001 | error | `public.leaky_notes` |" in report
 
 
-def test_a_failed_migration_is_no_go_and_the_report_names_file_and_line(run_pggate, tmp_path, db_url):
+def test_a_failed_migration_is_no_go_and_the_report_names_file_and_line(
+    run_pggate, tmp_path, db_url
+):
     example = example_on(tmp_path, db_url)
     (example / "supabase" / "migrations" / "20991231000000_broken.sql").write_text(
         "create table public.fine (id int primary key);\n"
@@ -119,13 +163,23 @@ def test_a_failed_migration_is_no_go_and_the_report_names_file_and_line(run_pgga
         "-- migrate:down\ndrop table public.fine;\n"
     )
     summary_file = tmp_path / "summary.md"
-    result = run_pggate("stage", "--env", "test", "--yes", "--evidence", "evidence/run", cwd=example,
-                        env={"GITHUB_STEP_SUMMARY": str(summary_file), "GITHUB_ACTIONS": "true"})  # fmt: skip
+    result = run_pggate(
+        "stage",
+        "--env",
+        "test",
+        "--yes",
+        "--evidence",
+        "evidence/run",
+        cwd=example,
+        env={"GITHUB_STEP_SUMMARY": str(summary_file), "GITHUB_ACTIONS": "true"},
+    )
     assert result.exit_code == 1, result.output
     folder = example / "evidence" / "run"
     report = (folder / "report.md").read_text()
     assert "supabase/migrations/20991231000000_broken.sql:3" in report
-    steps = {s["step"]: s["status"] for s in json.loads((folder / "manifest.json").read_text())["steps"]}
+    steps = {
+        s["step"]: s["status"] for s in json.loads((folder / "manifest.json").read_text())["steps"]
+    }
     assert steps["migrate"] == "fail" or steps["migrate"] == "error"
     assert steps["security"] == steps["rollback"] == "skip" and steps["report"] == "pass"
     assert "::error file=supabase/migrations/20991231000000_broken.sql,line=3" in result.stdout
@@ -134,7 +188,11 @@ def test_a_failed_migration_is_no_go_and_the_report_names_file_and_line(run_pgga
 
 def test_confirm_environment_without_yes_refuses_and_still_reports(run_pggate, tmp_path, db_url):
     example = example_on(tmp_path, db_url)
-    toml = (example / "pggate.toml").read_text().replace('env_file = ".env.test"', 'env_file = ".env.test"\nconfirm = true')
+    toml = (
+        (example / "pggate.toml")
+        .read_text()
+        .replace('env_file = ".env.test"', 'env_file = ".env.test"\nconfirm = true')
+    )
     (example / "pggate.toml").write_text(toml)
     result = run_pggate("stage", "--env", "test", "--evidence", "evidence/run", cwd=example)
     assert result.exit_code == 2, result.output
@@ -143,8 +201,9 @@ def test_confirm_environment_without_yes_refuses_and_still_reports(run_pggate, t
 
 def test_an_unreachable_database_exits_3_with_a_report(run_pggate, tmp_path):
     example = example_on(tmp_path, "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2")
-    result = run_pggate("stage", "--env", "test", "--evidence", "evidence/run", "--format", "json",
-                        cwd=example)  # fmt: skip
+    result = run_pggate(
+        "stage", "--env", "test", "--evidence", "evidence/run", "--format", "json", cwd=example
+    )
     assert result.exit_code == 3, result.output
     assert json.loads(result.stdout)["verdict"] == "NO-GO"
     assert "could not complete" in (example / "evidence" / "run" / "report.md").read_text()
@@ -161,10 +220,20 @@ def test_the_html_report_renders_in_headless_chromium(cli, tmp_path, db_url):
     assert "http://" not in page.read_text().replace('xmlns="http://www.w3.org/2000/svg"', "")
     shot = tmp_path / "report.png"
     done = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=1200,2400", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,2400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert shot.is_file() and shot.stat().st_size > 20_000
     Path(tmp_path / "keep").mkdir()

@@ -26,9 +26,15 @@ def pggate_process(*args: str, cwd: Path, **popen: object) -> subprocess.Popen[s
     """Start ``pggate ARGS`` as a child process (stdin closed, output captured, no DATABASE_URL)."""
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "pggate", *args], cwd=cwd, env=environ, text=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen,  # type: ignore[arg-type]
-    )  # fmt: skip
+        [sys.executable, "-m", "pggate", *args],
+        cwd=cwd,
+        env=environ,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,  # type: ignore[arg-type]
+    )
 
 
 def pggate_backends(conn: psycopg.Connection, database: str) -> list[dict]:

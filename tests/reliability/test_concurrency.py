@@ -63,8 +63,18 @@ def test_eight_migrates_and_a_rollback_never_apply_a_version_twice(project, db):
     work = workload()
     root = project(migrations=work.files, extra_toml=NOT_EXPOSED)
     migrate = ("migrate", "--env", "test", "--lock-wait", "60")
-    rollback = ("rollback", "--env", "test", "--to", "4", "--yes", "--lock-wait", "60",
-                "--format", "json")  # fmt: skip
+    rollback = (
+        "rollback",
+        "--env",
+        "test",
+        "--to",
+        "4",
+        "--yes",
+        "--lock-wait",
+        "60",
+        "--format",
+        "json",
+    )
     # Round one from empty; round two with everything applied, so the rollback has work to do.
     for round_number in range(2):
         commands = [migrate] * (RUNNERS // 2) + [rollback] + [migrate] * (RUNNERS // 2)

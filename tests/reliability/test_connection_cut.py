@@ -49,8 +49,11 @@ def terminate_when(db, database: str, proc, query_like: str) -> int:
     while True:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "pggate never reached the statement"
-        busy = [b for b in pggate_backends(db, database) if b["state"] == "active"
-                and query_like in b["query"]]  # fmt: skip
+        busy = [
+            b
+            for b in pggate_backends(db, database)
+            if b["state"] == "active" and query_like in b["query"]
+        ]
         if busy:
             pid = busy[0]["pid"]
             assert db.execute("select pg_terminate_backend(%s) as ok", (pid,)).fetchone()["ok"]
@@ -72,11 +75,13 @@ def migration_lock_held(db) -> bool:
 def test_backend_terminated_mid_migration_exits_3_and_leaves_nothing_half_applied(
     project, db, run_pggate, fmt
 ):
-    root = project(migrations={
-        "001_a.sql": "create table a (id int);",
-        "002_b.sql": f"create table b (id int);\ninsert into b values (1);\n{SLOW}\ncreate table b2 (id int);",
-        "003_c.sql": "create table c (id int);",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_a.sql": "create table a (id int);",
+            "002_b.sql": f"create table b (id int);\ninsert into b values (1);\n{SLOW}\ncreate table b2 (id int);",
+            "003_c.sql": "create table c (id int);",
+        }
+    )
     database = database_of(db)
     set_sleep(db, database, 30)
     proc = pggate_process("migrate", "--env", "test", "--format", fmt, cwd=root)
@@ -109,10 +114,12 @@ def test_backend_terminated_during_concurrent_index_build_names_the_debris(proje
     """CREATE INDEX CONCURRENTLY cut while it waits: the rerun names the invalid index to drop."""
     import psycopg
 
-    root = project(migrations={
-        "001_t.sql": "create table t (id int primary key, v text);",
-        "002_idx.sql": "-- pggate:no-transaction\ncreate index concurrently if not exists t_v_idx on t (v);",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_t.sql": "create table t (id int primary key, v text);",
+            "002_idx.sql": "-- pggate:no-transaction\ncreate index concurrently if not exists t_v_idx on t (v);",
+        }
+    )
     from pggate import api
 
     api.migrate(root, "test", to="001")

@@ -176,8 +176,15 @@ def test_percent_encoded_password_with_special_characters_connects(
     if enforced:
         wrong = with_credentials(db_url, name, quote("Zq7Wrong@/", safe=""))
         (root / ".env.test").write_text(f"DATABASE_URL={wrong}\n")
-        failed = run_ok(run_pggate, "status", "--env", "test", cwd=root, code=3,
-                        says="password authentication failed")  # fmt: skip
+        failed = run_ok(
+            run_pggate,
+            "status",
+            "--env",
+            "test",
+            cwd=root,
+            code=3,
+            says="password authentication failed",
+        )
         assert "Zq7Wrong" not in failed.output
 
 
@@ -191,8 +198,15 @@ def test_role_that_cannot_create_pggate_schema_exits_3(run_pggate, tmp_path, db_
         )
     url = with_credentials(db_url, name, quote(PASSWORD, safe=""))
     root = write_project(tmp_path / "p", url=url, migrations=OK)
-    run_ok(run_pggate, "migrate", "--env", "test", cwd=root, code=3,
-           says=("cannot create pggate's tables", "permission denied", "hint: grant the role CREATE"))  # fmt: skip
+    run_ok(
+        run_pggate,
+        "migrate",
+        "--env",
+        "test",
+        cwd=root,
+        code=3,
+        says=("cannot create pggate's tables", "permission denied", "hint: grant the role CREATE"),
+    )
     assert relations_of(db_url) == {}
 
 
@@ -203,8 +217,15 @@ def test_unencoded_password_is_refused_without_showing_any_of_it(
     root = write_project(
         tmp_path / "p", url=with_credentials(db_url, name, PASSWORD), migrations=OK
     )
-    result = run_ok(run_pggate, "status", "--env", "test", cwd=root, code=2,
-                    says=("must be percent-encoded", "hint: write @ as %40"))  # fmt: skip
+    result = run_ok(
+        run_pggate,
+        "status",
+        "--env",
+        "test",
+        cwd=root,
+        code=2,
+        says=("must be percent-encoded", "hint: write @ as %40"),
+    )
     verbose = run_pggate("migrate", "--env", "test", "-v", "--format", "json", cwd=root)
     assert verbose.exit_code == 2 and verbose.json()["exit_code"] == 2
     for fragment in ("Zq7Secret", "h:5/x", "#y?z", "%&'"):
@@ -253,9 +274,11 @@ def test_odd_identifiers_pass_through_every_gate_and_back(run_pggate, tmp_path, 
         "001_app.sql": "create schema app;\ncreate table app.a (id int);\n-- migrate:down\ndrop schema app cascade;\n"
     }
     root = write_project(
-        tmp_path / "p", url=db_url, migrations={**first, "002_odd.sql": ODD_NAMES},
+        tmp_path / "p",
+        url=db_url,
+        migrations={**first, "002_odd.sql": ODD_NAMES},
         extra_toml='[tenancy]\nexposed_schemas = ["public", "we\\"ird"]\n',
-    )  # fmt: skip
+    )
     run_ok(run_pggate, "migrate", "--env", "test", cwd=root, code=0)
     verified = run_pggate("verify", "--env", "test", "--format", "json", cwd=root)
     assert verified.exit_code in (0, 1), verified.output  # findings are fine, crashes are not
@@ -267,8 +290,18 @@ def test_odd_identifiers_pass_through_every_gate_and_back(run_pggate, tmp_path, 
     assert any("select" in o and "ird" in o for o in objects), objects
     for command in (("status",), ("schema",), ("verify",), ("validate",)):
         run_ok(run_pggate, *command, "--env", "test", cwd=root, code=None or _code(command))
-    run_ok(run_pggate, "rollback", "--env", "test", "--to", "1", "--yes", cwd=root, code=0,
-           says="proven")  # fmt: skip
+    run_ok(
+        run_pggate,
+        "rollback",
+        "--env",
+        "test",
+        "--to",
+        "1",
+        "--yes",
+        cwd=root,
+        code=0,
+        says="proven",
+    )
     assert applied_versions(db) == ["001"]
     assert db.execute('select to_regnamespace(\'"we""ird"\') as s').fetchone()["s"] is None
 
@@ -315,19 +348,29 @@ def test_binary_garbage_migration_exits_2_and_applies_nothing(
 
 @pytest.mark.parametrize(
     "statement",
-    ["drop table pggate.schema_migrations;", "drop schema pggate cascade;",
-     "alter table pggate.schema_migrations rename to gone;", "truncate pggate.schema_migrations;"],
-)  # fmt: skip
+    [
+        "drop table pggate.schema_migrations;",
+        "drop schema pggate cascade;",
+        "alter table pggate.schema_migrations rename to gone;",
+        "truncate pggate.schema_migrations;",
+    ],
+)
 def test_migration_that_destroys_the_history_fails_and_loses_nothing(
     run_pggate, tmp_path, db_url, db, statement
 ):
-    root = write_project(tmp_path / "p", url=db_url, migrations={
-        **OK, "002_evil.sql": f"create table evil (id int);\n{statement}\n",
-        "003_after.sql": "create table after (id int);",
-    })  # fmt: skip
+    root = write_project(
+        tmp_path / "p",
+        url=db_url,
+        migrations={
+            **OK,
+            "002_evil.sql": f"create table evil (id int);\n{statement}\n",
+            "003_after.sql": "create table after (id int);",
+        },
+    )
     run_ok(run_pggate, "migrate", "--env", "test", "--to", "1", cwd=root, code=0)
-    result = run_ok(run_pggate, "migrate", "--env", "test", cwd=root, code=1,
-                    says=("002_evil", "history"))  # fmt: skip
+    result = run_ok(
+        run_pggate, "migrate", "--env", "test", cwd=root, code=1, says=("002_evil", "history")
+    )
     assert "hint:" in result.stderr
     assert applied_versions(db) == ["001"], "the history survived"
     assert set(relations(db)) == {"a"}, "the migration was rolled back whole"
@@ -341,13 +384,17 @@ def test_migration_leaving_role_search_path_and_timeouts_set_does_not_leak(
         admin.execute(sql.SQL("create role {}").format(sql.Identifier(role)))
     db.execute(sql.SQL("grant create, usage on schema public to {}").format(sql.Identifier(role)))
     try:
-        root = write_project(tmp_path / "p", url=db_url, migrations={
-            "001_role.sql": f'set role "{role}";\ncreate table owned_by_role (id int);\n'
-                            "set search_path = '';\nset statement_timeout = '1ms';\n",
-            "002_next.sql": "create table next_one (id int);\nselect pg_sleep(0.05);",
-            "003_outside.sql": f'-- pggate:no-transaction\nset role "{role}";\nset search_path = pg_catalog;\n',
-            "004_last.sql": "create table last_one (id int);",
-        })  # fmt: skip
+        root = write_project(
+            tmp_path / "p",
+            url=db_url,
+            migrations={
+                "001_role.sql": f'set role "{role}";\ncreate table owned_by_role (id int);\n'
+                "set search_path = '';\nset statement_timeout = '1ms';\n",
+                "002_next.sql": "create table next_one (id int);\nselect pg_sleep(0.05);",
+                "003_outside.sql": f'-- pggate:no-transaction\nset role "{role}";\nset search_path = pg_catalog;\n',
+                "004_last.sql": "create table last_one (id int);",
+            },
+        )
         run_ok(run_pggate, "migrate", "--env", "test", cwd=root, code=0, says="applied 4 migration")
         rows = db.execute("select tablename, tableowner from pg_tables where schemaname = 'public'")
         owners = {r["tablename"]: r["tableowner"] for r in rows}
@@ -361,9 +408,13 @@ def test_migration_leaving_role_search_path_and_timeouts_set_does_not_leak(
 
 def test_verify_json_stays_one_document_with_odd_names(run_pggate, tmp_path, db_url):
     """Names with quotes and newlines-like text never break the JSON on stdout."""
-    root = write_project(tmp_path / "p", url=db_url, migrations={
-        "001_q.sql": 'create table "a""b\\c" (tenant_id uuid, "x""y" int);',
-    })  # fmt: skip
+    root = write_project(
+        tmp_path / "p",
+        url=db_url,
+        migrations={
+            "001_q.sql": 'create table "a""b\\c" (tenant_id uuid, "x""y" int);',
+        },
+    )
     run_ok(run_pggate, "migrate", "--env", "test", cwd=root, code=0)
     result = run_pggate("verify", "--env", "test", "--format", "json", cwd=root)
     assert_clean_stderr(result.stderr)

@@ -99,11 +99,11 @@ def test_blocker_that_lets_go_during_the_retries_is_waited_out(project, db_url, 
 
 NO_TX = {
     "001_orgs.sql": "create table orgs (id int primary key, name text);\n"
-                    "create table tasks (id int primary key, org_id int);",
+    "create table tasks (id int primary key, org_id int);",
     "002_indexes.sql": "-- pggate:no-transaction\n"
-                       "create index concurrently if not exists tasks_org_idx on tasks (org_id);\n"
-                       "create index concurrently if not exists orgs_name_idx on orgs (name);",
-}  # fmt: skip
+    "create index concurrently if not exists tasks_org_idx on tasks (org_id);\n"
+    "create index concurrently if not exists orgs_name_idx on orgs (name);",
+}
 
 
 def test_outside_a_transaction_the_blocked_statement_is_retried(project, db_url, db):

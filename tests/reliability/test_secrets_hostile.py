@@ -27,11 +27,15 @@ ENV_LINES = (
 
 @pytest.mark.slow
 def test_password_echoed_by_the_server_is_masked_everywhere(run_pggate, tmp_path, db_url, db):
-    root = write_project(tmp_path / "p", url=db_url, migrations={
-        "001_ok.sql": "create table ok (id int);\n-- migrate:down\ndrop table ok;",
-        # The server quotes the bad value in its error, and pggate logs that error.
-        "002_echo.sql": f"select '{PLANTED}'::int;\n-- migrate:down\nselect 1;",
-    })  # fmt: skip
+    root = write_project(
+        tmp_path / "p",
+        url=db_url,
+        migrations={
+            "001_ok.sql": "create table ok (id int);\n-- migrate:down\ndrop table ok;",
+            # The server quotes the bad value in its error, and pggate logs that error.
+            "002_echo.sql": f"select '{PLANTED}'::int;\n-- migrate:down\nselect 1;",
+        },
+    )
     env_file = root / ".env.test"
     env_file.write_text(env_file.read_text() + ENV_LINES)
     outputs = []

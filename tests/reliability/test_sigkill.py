@@ -139,12 +139,14 @@ def test_sigkill_at_random_moments_never_leaves_history_and_schema_disagreeing(p
 
 def test_sigkill_after_concurrent_index_before_its_history_row_reruns_cleanly(project, db):
     """The one window where a file outside a transaction leaves work unrecorded: the rerun absorbs it."""
-    root = project(migrations={
-        "001_t.sql": "create table t (id int primary key, v text);",
-        "002_idx.sql": "-- pggate:no-transaction\n"
-                       "create index concurrently if not exists t_v_idx on t (v);\n"
-                       "select pg_sleep(0.6);\n",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_t.sql": "create table t (id int primary key, v text);",
+            "002_idx.sql": "-- pggate:no-transaction\n"
+            "create index concurrently if not exists t_v_idx on t (v);\n"
+            "select pg_sleep(0.6);\n",
+        }
+    )
     database = database_of(db)
     proc = pggate_process("migrate", "--env", "test", cwd=root)
     deadline = time.monotonic() + 20

@@ -25,8 +25,9 @@ def bind(template: str) -> str:
     )
 
 
-def tenants_with_rows(conn: psycopg.Connection[Any], tables: list[dict[str, Any]], column: str,
-                      limit: int = 2) -> list[Any]:  # fmt: skip
+def tenants_with_rows(
+    conn: psycopg.Connection[Any], tables: list[dict[str, Any]], column: str, limit: int = 2
+) -> list[Any]:
     """The tenants owning the most rows across ``tables``, in one query (as the caller's role)."""
     if not tables:
         return []

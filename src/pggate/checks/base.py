@@ -33,8 +33,16 @@ from ..results import Finding, GateResult, Severity
 from .context import CheckContext
 
 GATES = (
-    "rls", "isolation", "views", "functions", "identity", "traceability", "fk", "smoke", "perf",
-)  # fmt: skip
+    "rls",
+    "isolation",
+    "views",
+    "functions",
+    "identity",
+    "traceability",
+    "fk",
+    "smoke",
+    "perf",
+)
 ID_PATTERN = re.compile(r"^(RLS|VIEW|FUNC|FK|ID|TRC|SMK|PRF)\d{3}$")
 
 REGISTRY: dict[str, type[Check]] = {}

@@ -174,9 +174,16 @@ class CheckContext:
         """Tenant-scoped tables: exposed tables with the tenant column, plus configured, minus excluded."""
         if "tenant_tables" not in self._cache:
             self._cache["tenant_tables"] = [
-                {"oid": t.oid, "schema": t.schema, "table": t.table, "qualified": t.qualified, "name": t.name}
-                for t in self._tables() if t.tenant
-            ]  # fmt: skip
+                {
+                    "oid": t.oid,
+                    "schema": t.schema,
+                    "table": t.table,
+                    "qualified": t.qualified,
+                    "name": t.name,
+                }
+                for t in self._tables()
+                if t.tenant
+            ]
         return self._cache["tenant_tables"]
 
     def exposed_tables(self) -> list[dict[str, Any]]:
@@ -184,8 +191,9 @@ class CheckContext:
         if "exposed_tables" not in self._cache:
             self._cache["exposed_tables"] = [
                 {"oid": t.oid, "schema": t.schema, "table": t.table, "name": t.name}
-                for t in self._tables() if t.exposed
-            ]  # fmt: skip
+                for t in self._tables()
+                if t.exposed
+            ]
         return self._cache["exposed_tables"]
 
     def exposed_views(self) -> list[dict[str, Any]]:
@@ -210,20 +218,27 @@ class CheckContext:
             params = {
                 **self.params(),
                 "table_oids": array_literal(tables),
-                "column_sets": array_literal(column_sets.setdefault(t.columns, len(column_sets))
-                                         for t in tables.values()),
-            }  # fmt: skip
+                "column_sets": array_literal(
+                    column_sets.setdefault(t.columns, len(column_sets)) for t in tables.values()
+                ),
+            }
             with self.conn.cursor(row_factory=namedtuple_row) as cur:
                 rows = cur.execute(_POLICIES, params).fetchall()
             # By table name (its rank in the database's collation), then policy name (a
             # ``name``, so C collation: code point order, as Python compares strings).
             rows.sort(key=lambda p: (tables[p.table_oid].name_order, p.policy))
             self._cache["policies"] = [
-                {"name": tables[p.table_oid].qualified, "policy": p.policy, "command": p.command,
-                 "permissive": p.permissive, "tenant_scoped": tables[p.table_oid].tenant,
-                 "using_expr": p.using_expr, "check_expr": p.check_expr}
+                {
+                    "name": tables[p.table_oid].qualified,
+                    "policy": p.policy,
+                    "command": p.command,
+                    "permissive": p.permissive,
+                    "tenant_scoped": tables[p.table_oid].tenant,
+                    "using_expr": p.using_expr,
+                    "check_expr": p.check_expr,
+                }
                 for p in rows
-            ]  # fmt: skip
+            ]
         return self._cache["policies"]
 
     def params(self) -> dict[str, Any]:

@@ -83,8 +83,11 @@ class SqlFile:
         for item in filter(None, (part.strip() for part in value.split(","))):
             key, sep, val = item.partition("=")
             if not sep or not key.strip().isidentifier():
-                raise self.problem("params", f"cannot read params item {item!r}",
-                                   "write -- params: name=value, other=value")  # fmt: skip
+                raise self.problem(
+                    "params",
+                    f"cannot read params item {item!r}",
+                    "write -- params: name=value, other=value",
+                )
             params[key.strip()] = val.strip()
         return params
 
@@ -114,7 +117,9 @@ def parse(path: Path, shown: str, known: tuple[str, ...]) -> SqlFile:
         else:
             description.append(stripped.lstrip("-").strip())
     if not body(text).strip():
-        raise ConfigError(f"{shown}: no SQL in the file", hint="write the query after the directives")
+        raise ConfigError(
+            f"{shown}: no SQL in the file", hint="write the query after the directives"
+        )
     return SqlFile(path, shown, text, directives, " ".join(description).strip())
 
 
@@ -148,13 +153,15 @@ def statements(check: SqlFile, values: dict[str, Any]) -> list[tuple[str, dict[s
 
     # The parser cannot read {name}: split a copy where each is a same-length $1 (ending
     # where the placeholder ends, as slices drop trailing blanks).
-    parsable = _PLACEHOLDER.sub(lambda m: ("$1" if known(m) else m.group(0)).rjust(len(m.group(0))),
-                                check.sql)  # fmt: skip
+    parsable = _PLACEHOLDER.sub(
+        lambda m: ("$1" if known(m) else m.group(0)).rjust(len(m.group(0))), check.sql
+    )
     try:
         pieces = split(parsable)
     except SqlSyntaxError as exc:
-        raise ConfigError(f"{check.shown}:{exc.line}:{exc.column}: {exc.message}",
-                          hint=exc.source_line.strip()) from None  # fmt: skip
+        raise ConfigError(
+            f"{check.shown}:{exc.line}:{exc.column}: {exc.message}", hint=exc.source_line.strip()
+        ) from None
     prepared = []
     for piece in pieces:
         text = check.sql[piece.offset : piece.offset + len(piece.sql)]
@@ -223,8 +230,10 @@ class Actors:
         elif role:
             set_local_role(self.ctx.conn, role)
         if check.timeout is not None:
-            self.ctx.conn.execute("select set_config('statement_timeout', %s, true)",
-                                  (f"{int(check.timeout * 1000)}ms",))  # fmt: skip
+            self.ctx.conn.execute(
+                "select set_config('statement_timeout', %s, true)",
+                (f"{int(check.timeout * 1000)}ms",),
+            )
         return values
 
 
@@ -234,4 +243,3 @@ def savepoint(conn: psycopg.Connection[Any]) -> Iterator[None]:
     with conn.transaction():
         yield
         raise psycopg.Rollback()
-

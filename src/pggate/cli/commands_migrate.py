@@ -95,9 +95,15 @@ def migrate(
     from .. import api
 
     result = api.migrate(
-        opts.project, opts.env_name, to=to, dry_run=dry_run, single_transaction=single_transaction,
-        lock_wait=lock_wait, confirm=out.confirm, emit=out.emit,
-    )  # fmt: skip
+        opts.project,
+        opts.env_name,
+        to=to,
+        dry_run=dry_run,
+        single_transaction=single_transaction,
+        lock_wait=lock_wait,
+        confirm=out.confirm,
+        emit=out.emit,
+    )
     return out.result(result, _render_migrate)
 
 
@@ -171,8 +177,14 @@ def _render_status(out: Output, result: Any, show_all: bool = False) -> None:
     for column in ("version", "name", "state", "applied at", "by", "ms"):
         table.add_column(column)
     for row in applied:
-        table.add_row(row.version, row.name, "[green]applied[/]", row.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
-                      row.applied_by, f"{row.duration_ms or 0:.0f}")  # fmt: skip
+        table.add_row(
+            row.version,
+            row.name,
+            "[green]applied[/]",
+            row.finished_at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.applied_by,
+            f"{row.duration_ms or 0:.0f}",
+        )
     for migration in result.pending:
         table.add_row(migration.version, migration.name, "[yellow]pending[/]", "", "", "")
     out.console.print(table)
@@ -222,7 +234,9 @@ def adopt(
     out = Output(opts)
     from .. import api
 
-    result = api.adopt(opts.project, opts.env_name, source=source, confirm=out.confirm, emit=out.emit)
+    result = api.adopt(
+        opts.project, opts.env_name, source=source, confirm=out.confirm, emit=out.emit
+    )
 
     def render(out: Output, result: Any) -> None:
         for row in result.adopted:
@@ -232,6 +246,8 @@ def adopt(
         for note in result.notes:
             out.console.print(f"  {note}")
         if result.fingerprint:
-            out.console.print(f"adopted {len(result.adopted)} version(s); schema fingerprint {result.fingerprint}")
+            out.console.print(
+                f"adopted {len(result.adopted)} version(s); schema fingerprint {result.fingerprint}"
+            )
 
     return out.result(result, render)

@@ -29,9 +29,13 @@ def rollback(
         float | None, typer.Option("--lock-wait", help="Seconds to wait for another runner's lock.")
     ] = None,
     prove: Annotated[
-        str, typer.Option("--prove", help="auto: the fingerprint recorded at V, else a replay on a "
-                          "shadow database; recorded; shadow.")
-    ] = "auto",  # fmt: skip
+        str,
+        typer.Option(
+            "--prove",
+            help="auto: the fingerprint recorded at V, else a replay on a "
+            "shadow database; recorded; shadow.",
+        ),
+    ] = "auto",
     yes: YesOpt = False,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
@@ -46,9 +50,16 @@ def rollback(
     from .. import api
 
     result = api.rollback(
-        opts.project, opts.env_name, to=to, dry_run=dry_run, backup=backup, lock_wait=lock_wait,
-        prove=prove, confirm=out.confirm, emit=out.emit,
-    )  # fmt: skip
+        opts.project,
+        opts.env_name,
+        to=to,
+        dry_run=dry_run,
+        backup=backup,
+        lock_wait=lock_wait,
+        prove=prove,
+        confirm=out.confirm,
+        emit=out.emit,
+    )
     return out.result(result, _render_rollback)
 
 
@@ -119,7 +130,11 @@ def _render_rollback(out: Output, result: Any) -> None:
     proof = result.proof
     status = proof["status"]
     if status == "proven":
-        how = "a replay on a shadow database" if proof.get("method") == "shadow" else "the fingerprint recorded there"
+        how = (
+            "a replay on a shadow database"
+            if proof.get("method") == "shadow"
+            else "the fingerprint recorded there"
+        )
         out.console.print(
             f"[bold green]proven:[/] schema at version {result.to} matches {how} ({proof['expected']})"
         )

@@ -51,7 +51,9 @@ class StepView:
         self.stop()
         self.out.close_progress()
         seconds = f"{duration_ms / 1000:.1f} s"
-        self.out.err.print(f"{STEP_MARK.get(status, ' ')} {step:<12} {badge(status):<20} [dim]{seconds}[/dim]")
+        self.out.err.print(
+            f"{STEP_MARK.get(status, ' ')} {step:<12} {badge(status):<20} [dim]{seconds}[/dim]"
+        )
 
     def stop(self) -> None:
         """Stop the spinner (before a question or the final report)."""
@@ -71,12 +73,16 @@ def stage(
     project: ProjectOpt = None,
     env: EnvOpt = None,
     rehearse_rollback: Annotated[
-        bool, typer.Option("--rehearse-rollback",
-                           help="Roll back to the version before this run, prove it, migrate again.")
-    ] = False,  # fmt: skip
+        bool,
+        typer.Option(
+            "--rehearse-rollback",
+            help="Roll back to the version before this run, prove it, migrate again.",
+        ),
+    ] = False,
     evidence: Annotated[
-        Path | None, typer.Option("--evidence", help="Evidence folder (default: evidence/<env>_<UTC time>).")
-    ] = None,  # fmt: skip
+        Path | None,
+        typer.Option("--evidence", help="Evidence folder (default: evidence/<env>_<UTC time>)."),
+    ] = None,
     yes: YesOpt = False,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
@@ -94,8 +100,14 @@ def stage(
     from .. import pipeline
 
     try:
-        result = pipeline.stage(opts.project, opts.env_name, rehearse_rollback=rehearse_rollback,
-                                evidence=evidence, confirm=view.confirm, emit=view.emit)  # fmt: skip
+        result = pipeline.stage(
+            opts.project,
+            opts.env_name,
+            rehearse_rollback=rehearse_rollback,
+            evidence=evidence,
+            confirm=view.confirm,
+            emit=view.emit,
+        )
     finally:
         view.stop()
     _github(result)
@@ -105,7 +117,9 @@ def stage(
 @app.command("report")
 def report(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="An evidence package folder written by pggate stage.")],
+    folder: Annotated[
+        Path, typer.Argument(help="An evidence package folder written by pggate stage.")
+    ],
     formats: Annotated[
         str, typer.Option("--formats", help="Comma-separated: md,html,junit,json (default: all).")
     ] = "md,html,junit,json",
@@ -135,7 +149,8 @@ def report(
 def demo(
     ctx: typer.Context,
     example: Annotated[
-        Path | None, typer.Option("--example", help="Project folder to demo (default: examples/saas).")
+        Path | None,
+        typer.Option("--example", help="Project folder to demo (default: examples/saas)."),
     ] = None,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
@@ -182,8 +197,10 @@ def _verdict(out: Output, run: Any) -> None:
     counts = {"error": 0, "warning": 0}
     for finding in run.findings:
         counts[str(finding.severity)] = counts.get(str(finding.severity), 0) + 1
-    out.console.print(f"{badge(run.verdict)}  {run.env}: {counts['error']} error(s), "
-                      f"{counts['warning']} warning(s)")  # fmt: skip
+    out.console.print(
+        f"{badge(run.verdict)}  {run.env}: {counts['error']} error(s), "
+        f"{counts['warning']} warning(s)"
+    )
 
 
 def _github(result: Any) -> None:
@@ -202,5 +219,7 @@ def _github(result: Any) -> None:
         for finding in result.findings:
             if finding.file and str(finding.severity) == "error":
                 line = f",line={finding.line}" if finding.line else ""
-                message = finding.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                message = (
+                    finding.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                )
                 print(f"::error file={finding.file}{line},title={finding.check}::{message}")

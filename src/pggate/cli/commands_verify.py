@@ -24,7 +24,9 @@ def verify(
     ] = None,
     baseline: Annotated[
         str | None,
-        typer.Option("--baseline", help="Perf gate: compare with this saved baseline (default: newest)."),
+        typer.Option(
+            "--baseline", help="Perf gate: compare with this saved baseline (default: newest)."
+        ),
     ] = None,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
@@ -84,14 +86,21 @@ def _render_bench(out: Output, result: Any) -> None:
         if "error" in query:
             table.add_row(escape(query["file"]), "-", "-", "-", f"[red]{escape(query['error'])}[/]")
             continue
-        table.add_row(escape(query["file"]), f"{query['median_ms']:.3f}", f"{query['p95_ms']:.3f}",
-                      str(query["runs"]), escape(", ".join(dict.fromkeys(query["nodes"]))))  # fmt: skip
+        table.add_row(
+            escape(query["file"]),
+            f"{query['median_ms']:.3f}",
+            f"{query['p95_ms']:.3f}",
+            str(query["runs"]),
+            escape(", ".join(dict.fromkeys(query["nodes"]))),
+        )
     out.console.print(table)
     if result.saved:
         out.console.print(f"baseline saved: {escape(result.saved)}")
     if result.comparison is not None:
         gate = result.comparison
-        out.console.print(f"compared with {escape(str(gate.summary.get('baseline')))}: {badge(gate.status)}")
+        out.console.print(
+            f"compared with {escape(str(gate.summary.get('baseline')))}: {badge(gate.status)}"
+        )
         if gate.findings:
             out.console.print(findings_table(gate.findings))
 

@@ -24,19 +24,34 @@ class Format(StrEnum):
 
 ProjectOpt = Annotated[
     Path | None,
-    typer.Option("--project", "-p", help="Folder holding pggate.toml (default: nearest one upwards).",
-                 show_default=False, file_okay=True, dir_okay=True),
-]  # fmt: skip
+    typer.Option(
+        "--project",
+        "-p",
+        help="Folder holding pggate.toml (default: nearest one upwards).",
+        show_default=False,
+        file_okay=True,
+        dir_okay=True,
+    ),
+]
 EnvOpt = Annotated[
     str | None,
-    typer.Option("--env", "-e", help="Environment name from pggate.toml (default: local).",
-                 show_default=False),
-]  # fmt: skip
+    typer.Option(
+        "--env",
+        "-e",
+        help="Environment name from pggate.toml (default: local).",
+        show_default=False,
+    ),
+]
 FormatOpt = Annotated[
     Format | None,
-    typer.Option("--format", "-f", help="text for people, json for machines (one document on stdout).",
-                 show_default=False, case_sensitive=False),
-]  # fmt: skip
+    typer.Option(
+        "--format",
+        "-f",
+        help="text for people, json for machines (one document on stdout).",
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to confirmations (for CI).")]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="More detail; tracebacks on errors.")

@@ -110,9 +110,13 @@ class Output:
 
         if self._progress is None:
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=self.err, transient=True,
-            )  # fmt: skip
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.err,
+                transient=True,
+            )
             self._progress.start()
         key = event.kind.rsplit(".", 1)[0]
         if key not in self._tasks:

@@ -16,19 +16,28 @@ def render(view: ReportView) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
-    env = Environment(loader=PackageLoader("pggate.evidence", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env = Environment(
+        loader=PackageLoader("pggate.evidence", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["code"] = _code
     template = env.get_template("report.html.j2")
-    migrations = [(f"{m['version']} {m['name']}", float(m.get("duration_ms", 0)))
-                  for m in view.applied()]  # fmt: skip
+    migrations = [
+        (f"{m['version']} {m['name']}", float(m.get("duration_ms", 0))) for m in view.applied()
+    ]
     perf = view.perf_rows()
-    return template.render(
-        view=view, titles=STEP_TITLES, approvers=APPROVERS,
-        migrations_chart=Markup(bars(migrations, unit="ms")) if migrations else None,  # noqa: S704 - built from escaped text
-        perf_chart=Markup(paired_bars(perf)) if perf else None,  # noqa: S704 - built from escaped text
-    ).rstrip() + "\n"  # fmt: skip
+    return (
+        template.render(
+            view=view,
+            titles=STEP_TITLES,
+            approvers=APPROVERS,
+            migrations_chart=Markup(bars(migrations, unit="ms")) if migrations else None,  # noqa: S704 - built from escaped text
+            perf_chart=Markup(paired_bars(perf)) if perf else None,  # noqa: S704 - built from escaped text
+        ).rstrip()
+        + "\n"
+    )
 
 
 def bars(items: list[tuple[str, float]], *, unit: str) -> str:
@@ -73,9 +82,11 @@ def paired_bars(rows: list[dict[str, Any]]) -> str:
 
 
 def _svg(height: int, body: str, title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{_CHART_WIDTH}" '
-            f'height="{max(height, 1)}" viewBox="0 0 {_CHART_WIDTH} {max(height, 1)}">'
-            f"<title>{escape(title)}</title>{body}</svg>")  # fmt: skip
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{_CHART_WIDTH}" '
+        f'height="{max(height, 1)}" viewBox="0 0 {_CHART_WIDTH} {max(height, 1)}">'
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )
 
 
 def _code(text: str) -> Any:

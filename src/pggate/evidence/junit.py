@@ -42,13 +42,20 @@ def _count(suite: ET.Element) -> ET.Element:
 def _steps_suite(view: ReportView) -> ET.Element:
     suite = _suite("pipeline", sum(s.duration_ms for s in view.steps()))
     for step in view.steps():
-        case = ET.SubElement(suite, "testcase", classname="pggate.pipeline", name=step.step,
-                             time=f"{step.duration_ms / 1000:.3f}")  # fmt: skip
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="pggate.pipeline",
+            name=step.step,
+            time=f"{step.duration_ms / 1000:.3f}",
+        )
         if step.status == Status.SKIP:
             ET.SubElement(case, "skipped", message=str(step.data.get("reason", "skipped")))
         elif step.status == Status.ERROR:
             message = str((step.error or {}).get("message", "error"))
-            ET.SubElement(case, "error", message=message.splitlines()[0] if message else "error").text = message
+            ET.SubElement(
+                case, "error", message=message.splitlines()[0] if message else "error"
+            ).text = message
         elif step.status == Status.FAIL:
             ET.SubElement(case, "failure", message=f"step {step.step} failed")
     return _count(suite)
@@ -65,8 +72,7 @@ def _gate_suite(gate: GateResult, titles: dict[str, str]) -> ET.Element:
         mine = [f for f in gate.findings if f.check == check]
         title = titles.get(check, "")
         if not mine:
-            ET.SubElement(suite, "testcase", classname=classname,
-                          name=f"{check} {title}".strip())  # fmt: skip
+            ET.SubElement(suite, "testcase", classname=classname, name=f"{check} {title}".strip())
             continue
         for finding in mine:
             suite.append(_finding_case(classname, finding))

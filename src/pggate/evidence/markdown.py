@@ -41,9 +41,13 @@ def _summary(view: ReportView) -> str:
         "",
         f"Findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info.",
         "",
-        table(["step", "status", "duration"],
-              [[STEP_TITLES.get(s.step, s.step), _status(s.status), _ms(s.duration_ms)]
-               for s in view.steps()]),  # fmt: skip
+        table(
+            ["step", "status", "duration"],
+            [
+                [STEP_TITLES.get(s.step, s.step), _status(s.status), _ms(s.duration_ms)]
+                for s in view.steps()
+            ],
+        ),
     ]
     return "\n".join(lines)
 
@@ -57,15 +61,25 @@ def _migrations(view: ReportView) -> str:
     lines = ["## Migrations applied", ""]
     applied = view.applied()
     if applied:
-        lines.append(table(["version", "name", "duration"],
-                           [[m["version"], m["name"], _ms(m.get("duration_ms", 0))] for m in applied]))  # fmt: skip
+        lines.append(
+            table(
+                ["version", "name", "duration"],
+                [[m["version"], m["name"], _ms(m.get("duration_ms", 0))] for m in applied],
+            )
+        )
     else:
         lines.append("None applied in this run.")
     error = view.migration_error()
     if error:
         where = f"`{error['file']}:{error['line']}`" if error.get("file") else "a migration"
-        lines += ["", f"**Migration failed** at {where}; it was rolled back.", "", "```",
-                  error["message"], "```"]  # fmt: skip
+        lines += [
+            "",
+            f"**Migration failed** at {where}; it was rolled back.",
+            "",
+            "```",
+            error["message"],
+            "```",
+        ]
         if error.get("hint"):
             lines.append(f"Hint: {error['hint']}")
     return "\n".join(lines)
@@ -85,17 +99,27 @@ def _gate(gate: GateView) -> str:
     if result.skipped:
         lines.append(f"Skipped: {result.skipped}")
         return "\n".join(lines)
-    lines.append(table(["check", "what it proves", "status", "findings"],
-                       [[r["check"], r["title"], r["status"].upper(), str(r["findings"])]
-                        for r in gate.check_rows()]))  # fmt: skip
+    lines.append(
+        table(
+            ["check", "what it proves", "status", "findings"],
+            [
+                [r["check"], r["title"], r["status"].upper(), str(r["findings"])]
+                for r in gate.check_rows()
+            ],
+        )
+    )
     headers, details = gate.detail_rows()
     if details:
         lines += ["", table(headers, details)]
     findings = gate.findings
     if findings:
-        lines += ["", table(["check", "severity", "object", "message", "hint"],
-                            [[f.check, str(f.severity), f"`{f.object}`", f.message, f.hint]
-                             for f in findings])]  # fmt: skip
+        lines += [
+            "",
+            table(
+                ["check", "severity", "object", "message", "hint"],
+                [[f.check, str(f.severity), f"`{f.object}`", f.message, f.hint] for f in findings],
+            ),
+        ]
     else:
         lines += ["", "No findings."]
     return "\n".join(lines)
@@ -107,9 +131,17 @@ def _performance(view: ReportView) -> str:
         return "## Performance\n\nNo bench query was compared with a baseline."
     return "## Performance\n\n" + table(
         ["query", "before (median ms)", "after (median ms)", "change", "status"],
-        [[f"`{r['file']}`", _num(r["before_ms"]), _num(r["after_ms"]), _change(r["change"]),
-          r["status"].upper()] for r in rows],
-    )  # fmt: skip
+        [
+            [
+                f"`{r['file']}`",
+                _num(r["before_ms"]),
+                _num(r["after_ms"]),
+                _change(r["change"]),
+                r["status"].upper(),
+            ]
+            for r in rows
+        ],
+    )
 
 
 def _rollback(view: ReportView) -> str:
@@ -130,7 +162,11 @@ def _rollback(view: ReportView) -> str:
         f"- rolled back {len(data.get('reverted', []))} migration(s) to version {data.get('to')}: "
         f"schema {proof.get('status', '?')} against the fingerprint recorded there",
         f"- migrated forward again ({len(data.get('reapplied', []))} migration(s)): schema "
-        + ("identical to the first apply" if data.get("identical") else "DIFFERENT from the first apply"),
+        + (
+            "identical to the first apply"
+            if data.get("identical")
+            else "DIFFERENT from the first apply"
+        ),
         f"- fingerprint: `{data.get('fingerprint_first', '')}`",
     ]
     for finding in step.findings:
@@ -147,9 +183,11 @@ def _recommendation(view: ReportView) -> str:
 
 def _approval(view: ReportView) -> str:
     rows = [[role, "", "", ""] for role in APPROVERS]
-    return ("## Approval\n\n"
-            f"Verdict at signing: **{view.verdict}** (run `{view.run.run_id}`).\n\n"
-            + table(["role", "name", "date", "signature"], rows, blank=True))  # fmt: skip
+    return (
+        "## Approval\n\n"
+        f"Verdict at signing: **{view.verdict}** (run `{view.run.run_id}`).\n\n"
+        + table(["role", "name", "date", "signature"], rows, blank=True)
+    )
 
 
 def _files(view: ReportView) -> str:

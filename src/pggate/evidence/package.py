@@ -52,8 +52,9 @@ class EvidencePackage:
     def create(cls, folder: Path) -> EvidencePackage:
         """Create the folder (refusing one that already holds a package)."""
         if (folder / "manifest.json").exists():
-            raise ConfigError(f"{folder} already holds an evidence package",
-                              hint="pass another --evidence folder")  # fmt: skip
+            raise ConfigError(
+                f"{folder} already holds an evidence package", hint="pass another --evidence folder"
+            )
         (folder / "steps").mkdir(parents=True, exist_ok=True)
         package = cls(folder)
         package._log = (folder / "run.log").open("a", encoding="utf-8")
@@ -69,8 +70,14 @@ class EvidencePackage:
         """``steps/NN_<step>.json``."""
         write_json(self.folder / "steps" / f"{number:02d}_{result.step}.json", result.to_dict())
 
-    def finish(self, project: Project, result: RunResult, artifacts: dict[str, Any], *,
-               target: dict[str, Any]) -> list[Path]:  # fmt: skip
+    def finish(
+        self,
+        project: Project,
+        result: RunResult,
+        artifacts: dict[str, Any],
+        *,
+        target: dict[str, Any],
+    ) -> list[Path]:
         """Write the schemas and the manifest, then render every report from the files."""
         for name, data in artifacts.items():
             write_json(self.folder / f"{name}.json", data)
@@ -87,8 +94,16 @@ def _manifest(project: Project, result: RunResult, target: dict[str, Any]) -> di
     from ..migrations.files import load_folder
 
     try:
-        migrations = [{"version": m.version, "name": m.name, "file": m.shown, "checksum": m.checksum,
-                       "down": m.down_sql is not None} for m in load_folder(project.migrations_dir, project.root).migrations]  # fmt: skip
+        migrations = [
+            {
+                "version": m.version,
+                "name": m.name,
+                "file": m.shown,
+                "checksum": m.checksum,
+                "down": m.down_sql is not None,
+            }
+            for m in load_folder(project.migrations_dir, project.root).migrations
+        ]
     except PggateError as exc:  # a broken folder is reported by the validate step already
         migrations = [{"error": exc.message}]
     return {
@@ -105,18 +120,36 @@ def _manifest(project: Project, result: RunResult, target: dict[str, Any]) -> di
         "project": project.root.name,
         "git": _git(project.root),
         "migrations": migrations,
-        "steps": [{"step": s.step, "status": str(s.status), "duration_ms": round(s.duration_ms, 1),
-                   "file": f"steps/{n:02d}_{s.step}.json"} for n, s in enumerate(result.steps, 1)],  # fmt: skip
+        "steps": [
+            {
+                "step": s.step,
+                "status": str(s.status),
+                "duration_ms": round(s.duration_ms, 1),
+                "file": f"steps/{n:02d}_{s.step}.json",
+            }
+            for n, s in enumerate(result.steps, 1)
+        ],
     }
 
 
 def _git(root: Path) -> dict[str, Any] | None:
     """The project's commit and whether the checkout has uncommitted changes (None outside git)."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()  # fmt: skip
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit, "dirty": bool(dirty)}
@@ -137,27 +170,42 @@ class Evidence:
         path = Path(folder)
         manifest_file = path / "manifest.json"
         if not manifest_file.is_file():
-            raise ConfigError(f"{path} is not an evidence package (no manifest.json)",
-                              hint="pass the folder pggate stage wrote, e.g. evidence/staging_...")  # fmt: skip
+            raise ConfigError(
+                f"{path} is not an evidence package (no manifest.json)",
+                hint="pass the folder pggate stage wrote, e.g. evidence/staging_...",
+            )
         try:
             manifest = json.loads(manifest_file.read_text())
-            steps = tuple(StepResult.from_dict(json.loads(p.read_text()))
-                          for p in sorted((path / "steps").glob("*.json")))  # fmt: skip
+            steps = tuple(
+                StepResult.from_dict(json.loads(p.read_text()))
+                for p in sorted((path / "steps").glob("*.json"))
+            )
         except (json.JSONDecodeError, KeyError, ValueError) as exc:
-            raise ConfigError(f"{path}: damaged evidence file: {exc}",
-                              hint="the package was edited or truncated; rerun pggate stage") from None  # fmt: skip
+            raise ConfigError(
+                f"{path}: damaged evidence file: {exc}",
+                hint="the package was edited or truncated; rerun pggate stage",
+            ) from None
         files = tuple(
-            {"name": str(p.relative_to(path)), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-             "bytes": p.stat().st_size}
-            for p in sorted(path.rglob("*")) if p.is_file() and p.name not in REPORTS
-        )  # fmt: skip
+            {
+                "name": str(p.relative_to(path)),
+                "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                "bytes": p.stat().st_size,
+            }
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and p.name not in REPORTS
+        )
         return cls(path, manifest, steps, files)
 
     @property
     def run(self) -> RunResult:
         """The run as a ``RunResult`` (verdict, exit code, findings)."""
-        return RunResult(self.manifest["run_id"], self.manifest["env"], self.steps,
-                         str(self.folder), {"started_at": self.manifest.get("started_at")})  # fmt: skip
+        return RunResult(
+            self.manifest["run_id"],
+            self.manifest["env"],
+            self.steps,
+            str(self.folder),
+            {"started_at": self.manifest.get("started_at")},
+        )
 
     def step(self, name: str) -> StepResult | None:
         """The step called ``name``, if it ran or was recorded."""

@@ -25,8 +25,10 @@ def render(evidence: Evidence, formats: Iterable[str] = tuple(FORMATS)) -> list[
     chosen = list(formats)
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
-        raise ConfigError(f"unknown report format(s): {', '.join(unknown)}",
-                          hint=f"choose from {', '.join(FORMATS)}")  # fmt: skip
+        raise ConfigError(
+            f"unknown report format(s): {', '.join(unknown)}",
+            hint=f"choose from {', '.join(FORMATS)}",
+        )
     view = ReportView(evidence)
     written = []
     for fmt in chosen:

@@ -23,10 +23,16 @@ from .package import Evidence
 
 APPROVERS = ("Release engineer", "Database owner", "Security reviewer", "Product owner")
 STEP_TITLES = {
-    "environment": "Environment", "validate": "Validate migrations", "baseline": "Baseline",
-    "migrate": "Migrate", "security": "Security gates", "integrity": "Integrity gates",
-    "performance": "Performance", "rollback": "Rollback rehearsal", "report": "Report",
-}  # fmt: skip
+    "environment": "Environment",
+    "validate": "Validate migrations",
+    "baseline": "Baseline",
+    "migrate": "Migrate",
+    "security": "Security gates",
+    "integrity": "Integrity gates",
+    "performance": "Performance",
+    "rollback": "Rollback rehearsal",
+    "report": "Report",
+}
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,23 @@ class GateView:
         """What the gate looked at, when its summary says: smoke files, isolation probes."""
         summary = self.gate.summary
         if self.gate.gate == "smoke" and summary.get("checks"):
-            rows = [[c["file"], c.get("as") or "-", c.get("expect", ""), c.get("got", ""),
-                     str(c.get("status", "")).upper()] for c in summary["checks"]]  # fmt: skip
+            rows = [
+                [
+                    c["file"],
+                    c.get("as") or "-",
+                    c.get("expect", ""),
+                    c.get("got", ""),
+                    str(c.get("status", "")).upper(),
+                ]
+                for c in summary["checks"]
+            ]
             return ["smoke check", "as", "expected", "got", "status"], rows
         if self.gate.gate == "isolation" and summary.get("tables"):
             probes = ("read", "update", "delete", "insert", "move")
-            rows = [[table, *(str(result.get(p, "-")) for p in probes)]
-                    for table, result in summary["tables"].items()]  # fmt: skip
+            rows = [
+                [table, *(str(result.get(p, "-")) for p in probes)]
+                for table, result in summary["tables"].items()
+            ]
             return ["table (as a member of another tenant)", *probes], rows
         return [], []
 
@@ -63,8 +79,14 @@ class GateView:
             mine = [f for f in self.gate.findings if f.check == check]
             worst = max((f.severity.rank for f in mine), default=-1)
             status = "fail" if worst >= Severity.ERROR.rank else "warn" if mine else "pass"
-            rows.append({"check": check, "title": self.titles.get(check, ""), "status": status,
-                         "findings": len(mine)})  # fmt: skip
+            rows.append(
+                {
+                    "check": check,
+                    "title": self.titles.get(check, ""),
+                    "status": status,
+                    "findings": len(mine),
+                }
+            )
         return rows
 
 
@@ -98,7 +120,9 @@ class ReportView:
         reasons = []
         for step in self.run.steps:
             if step.status == Status.ERROR and step.error:
-                reasons.append(f"step {step.step} could not complete: {_first_line(step.error.get('message', ''))}")
+                reasons.append(
+                    f"step {step.step} could not complete: {_first_line(step.error.get('message', ''))}"
+                )
             elif step.status == Status.FAIL and not step.gates:
                 errors = [f for f in step.findings if f.severity == Severity.ERROR]
                 shown = "; ".join(f"{f.check} {f.object}" for f in errors[:3])
@@ -108,12 +132,16 @@ class ReportView:
                 if errors:
                     shown = "; ".join(f"{f.check} {f.object}" for f in worst_first(errors)[:3])
                     more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-                    reasons.append(f"gate {gate.gate} failed with {len(errors)} error(s): {shown}{more}")
+                    reasons.append(
+                        f"gate {gate.gate} failed with {len(errors)} error(s): {shown}{more}"
+                    )
         if not reasons:
             applied = len(self.applied())
             ran = [g for g in self.gates() if g.gate.skipped is None]
-            reasons.append(f"every step passed; {applied} migration(s) applied and proven by "
-                           f"{len(ran)} gate(s)")  # fmt: skip
+            reasons.append(
+                f"every step passed; {applied} migration(s) applied and proven by "
+                f"{len(ran)} gate(s)"
+            )
         return reasons
 
     # ----------------------------------------------------------------- sections
@@ -128,13 +156,16 @@ class ReportView:
         git = self.manifest.get("git") or {}
         commit = git.get("commit", "")[:12] + (" (uncommitted changes)" if git.get("dirty") else "")
         return {
-            "Environment": self.env, "Target": target.get("url", "-"),
+            "Environment": self.env,
+            "Target": target.get("url", "-"),
             "Server version": target.get("server_version", "-"),
             "pggate version": self.manifest.get("pggate_version", "-"),
-            "Project": self.manifest.get("project", "-"), "Git commit": commit or "-",
-            "Run id": self.run.run_id, "Started": self.manifest.get("started_at", "-"),
+            "Project": self.manifest.get("project", "-"),
+            "Git commit": commit or "-",
+            "Run id": self.run.run_id,
+            "Started": self.manifest.get("started_at", "-"),
             "Finished": self.manifest.get("finished_at", "-"),
-        }  # fmt: skip
+        }
 
     def applied(self) -> list[dict[str, Any]]:
         """Migrations this run applied (version, name, duration_ms)."""
@@ -147,8 +178,12 @@ class ReportView:
         if step is None or step.error is None:
             return None
         failure = step.error.get("failure") or {}
-        return {"message": step.error.get("message", ""), "hint": step.error.get("hint", ""),
-                "file": failure.get("file"), "line": failure.get("line")}  # fmt: skip
+        return {
+            "message": step.error.get("message", ""),
+            "hint": step.error.get("hint", ""),
+            "file": failure.get("file"),
+            "line": failure.get("line"),
+        }
 
     def gates(self) -> list[GateView]:
         """Every gate that was run, in pipeline order."""
@@ -166,9 +201,15 @@ class ReportView:
                 for row in view.gate.summary.get("queries", []):
                     before = row.get("before") or {}
                     after = row.get("after") or {}
-                    rows.append({"file": row["file"], "before_ms": before.get("median_ms"),
-                                 "after_ms": after.get("median_ms"), "change": row.get("change"),
-                                 "status": row.get("status", "pass")})  # fmt: skip
+                    rows.append(
+                        {
+                            "file": row["file"],
+                            "before_ms": before.get("median_ms"),
+                            "after_ms": after.get("median_ms"),
+                            "change": row.get("change"),
+                            "status": row.get("status", "pass"),
+                        }
+                    )
                 return rows
         return []
 
@@ -181,17 +222,25 @@ class ReportView:
         applied = self.applied()
         if self.verdict == "GO":
             versions = ", ".join(m["version"] for m in applied) or "none"
-            lines = [f"Promote: the {len(applied)} migration(s) applied here (versions {versions}) "
-                     "passed every gate on this environment."]  # fmt: skip
-            lines.append("Take a backup of production first, run `pggate stage --env production` "
-                         "(it asks before migrating), and attach both reports to the release.")  # fmt: skip
+            lines = [
+                f"Promote: the {len(applied)} migration(s) applied here (versions {versions}) "
+                "passed every gate on this environment."
+            ]
+            lines.append(
+                "Take a backup of production first, run `pggate stage --env production` "
+                "(it asks before migrating), and attach both reports to the release."
+            )
             rollback = self.rollback()
             if rollback is None or rollback.status == Status.SKIP:
-                lines.append("The rollback was not rehearsed: rerun with `--rehearse-rollback` "
-                             "before promoting if the release may need to be reverted.")  # fmt: skip
+                lines.append(
+                    "The rollback was not rehearsed: rerun with `--rehearse-rollback` "
+                    "before promoting if the release may need to be reverted."
+                )
             if self.counts["warning"]:
-                lines.append(f"Review the {self.counts['warning']} warning(s) below; they do not "
-                             "block the release.")  # fmt: skip
+                lines.append(
+                    f"Review the {self.counts['warning']} warning(s) below; they do not "
+                    "block the release."
+                )
             return lines
         lines = ["Do not promote. Fix the following, then run the pipeline again:"]
         for reason in self.reasons():

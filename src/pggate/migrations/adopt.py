@@ -53,9 +53,14 @@ class AdoptResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for ``adopt --format json``."""
-        return {"source": self.source, "run_id": self.run_id, "adopted": list(self.adopted),
-                "already_applied": list(self.already), "fingerprint": self.fingerprint,
-                "notes": list(self.notes)}  # fmt: skip
+        return {
+            "source": self.source,
+            "run_id": self.run_id,
+            "adopted": list(self.adopted),
+            "already_applied": list(self.already),
+            "fingerprint": self.fingerprint,
+            "notes": list(self.notes),
+        }
 
 
 def recorded_versions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
@@ -82,9 +87,7 @@ def recorded_versions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
         )
     name = sql.Identifier("name") if "name" in columns else sql.SQL("null::text")
     statements = (
-        sql.SQL("coalesce(cardinality(statements), 0)")
-        if "statements" in columns
-        else sql.SQL("0")
+        sql.SQL("coalesce(cardinality(statements), 0)") if "statements" in columns else sql.SQL("0")
     )
     query = sql.SQL(
         "select version::text as version, {} as name, {} as statements from {} "
@@ -94,9 +97,15 @@ def recorded_versions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     return cursor.execute(query).fetchall()
 
 
-def adopt_supabase(conn: psycopg.Connection[Any], migrations: MigrationSet | tuple[Migration, ...],
-                   history: History, *, run_id: str | None = None, emit: Emit = NULL_EMIT,
-                   lock_wait: float = 60.0) -> AdoptResult:  # fmt: skip
+def adopt_supabase(
+    conn: psycopg.Connection[Any],
+    migrations: MigrationSet | tuple[Migration, ...],
+    history: History,
+    *,
+    run_id: str | None = None,
+    emit: Emit = NULL_EMIT,
+    lock_wait: float = 60.0,
+) -> AdoptResult:
     """Mark every version Supabase recorded as applied in ``history``, without running it.
 
     Args:
@@ -139,8 +148,13 @@ def adopt_supabase(conn: psycopg.Connection[Any], migrations: MigrationSet | tup
             now = datetime.now(UTC)
             for migration in todo:
                 _record(history, migration, now, run_id, counts[migration.version])
-                emit(Event("adopt.version", f"adopted {migration.label}",
-                           {"version": migration.version}))  # fmt: skip
+                emit(
+                    Event(
+                        "adopt.version",
+                        f"adopted {migration.label}",
+                        {"version": migration.version},
+                    )
+                )
             if todo:
                 fingerprint, snapshot = _snapshot(conn, history)
                 history.set_fingerprint(todo[-1].version, fingerprint, snapshot)
@@ -157,8 +171,9 @@ def adopt_supabase(conn: psycopg.Connection[Any], migrations: MigrationSet | tup
     )
 
 
-def _record(history: History, migration: Migration, at: datetime, run_id: str,
-            statements: int) -> None:  # fmt: skip
+def _record(
+    history: History, migration: Migration, at: datetime, run_id: str, statements: int
+) -> None:
     """The history row of an adopted version and its ``adopt`` event, in one round trip."""
     history.conn.execute(
         sql.SQL(
@@ -168,10 +183,19 @@ def _record(history: History, migration: Migration, at: datetime, run_id: str,
             "insert into {} (kind, version, name, run_id, details, os_user) "
             "select 'adopt', version, name, run_id, %s, os_user from recorded"
         ).format(history.history, history.events),
-        (migration.version, migration.name, migration.checksum, migration.down_checksum,
-         migration.transactional, at, os_user(), __version__, run_id,
-         Jsonb({"adopted_from": "supabase", "statements": statements})),
-    )  # fmt: skip
+        (
+            migration.version,
+            migration.name,
+            migration.checksum,
+            migration.down_checksum,
+            migration.transactional,
+            at,
+            os_user(),
+            __version__,
+            run_id,
+            Jsonb({"adopted_from": "supabase", "statements": statements}),
+        ),
+    )
 
 
 def _snapshot(conn: psycopg.Connection[Any], history: History) -> tuple[str, bytes]:

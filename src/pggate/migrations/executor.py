@@ -62,11 +62,16 @@ class StatementFailed(Exception):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, masked."""
         return {
-            "file": str(self.file), "line": self.line, "column": self.column,
-            "statement_index": self.statement_index, "statement": mask(self.statement),
-            "sqlstate": self.sqlstate, "message": mask(self.server_message),
-            "detail": mask(self.detail or "") or None, "hint": self.server_hint,
-        }  # fmt: skip
+            "file": str(self.file),
+            "line": self.line,
+            "column": self.column,
+            "statement_index": self.statement_index,
+            "statement": mask(self.statement),
+            "sqlstate": self.sqlstate,
+            "message": mask(self.server_message),
+            "detail": mask(self.detail or "") or None,
+            "hint": self.server_hint,
+        }
 
 
 def statements_of(migration: Migration, section: str = "up") -> list[Statement]:
@@ -97,8 +102,15 @@ def execute_section(
     return len(statements)
 
 
-def failure(exc: psycopg.Error, migration: Migration, section: str, statement: Statement,
-            text: str, path: Path, first_line: int) -> StatementFailed:  # fmt: skip
+def failure(
+    exc: psycopg.Error,
+    migration: Migration,
+    section: str,
+    statement: Statement,
+    text: str,
+    path: Path,
+    first_line: int,
+) -> StatementFailed:
     """A ``StatementFailed`` from a driver error, the server's position mapped into the file."""
     diag = exc.diag
     line, column = statement.line, statement.column
@@ -106,11 +118,18 @@ def failure(exc: psycopg.Error, migration: Migration, section: str, statement: S
     if position and position.isdigit():
         line, column = line_column(text, statement.offset + int(position) - 1, first_line)
     return StatementFailed(
-        migration=migration, section=section, file=Path(migration.shown_file(section)), line=line, column=column,
-        statement_index=statement.index, statement=statement.sql, sqlstate=diag.sqlstate,
-        server_message=diag.message_primary or str(exc).strip(), detail=diag.message_detail,
+        migration=migration,
+        section=section,
+        file=Path(migration.shown_file(section)),
+        line=line,
+        column=column,
+        statement_index=statement.index,
+        statement=statement.sql,
+        sqlstate=diag.sqlstate,
+        server_message=diag.message_primary or str(exc).strip(),
+        detail=diag.message_detail,
         server_hint=diag.message_hint,
-    )  # fmt: skip
+    )
 
 
 def _shorten(sql: str, width: int = 120) -> str:

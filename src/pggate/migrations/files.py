@@ -98,8 +98,14 @@ def checksum(text: str) -> str:
     return "sha256:" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def _finding(check: str, path: Path, message: str, hint: str, line: int | None = None,
-             severity: Severity = Severity.ERROR) -> Finding:  # fmt: skip
+def _finding(
+    check: str,
+    path: Path,
+    message: str,
+    hint: str,
+    line: int | None = None,
+    severity: Severity = Severity.ERROR,
+) -> Finding:
     return Finding(check, GATE, severity, str(path), message, hint, file=str(path), line=line)
 
 
@@ -173,10 +179,14 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
         return Path(os.path.relpath(path, root)) if root else path
 
     if not folder.is_dir():
-        findings.append(_finding(
-            "MIG003", folder, f"migrations folder {folder} does not exist",
-            "create it, or fix [project] migrations in pggate.toml",
-        ))  # fmt: skip
+        findings.append(
+            _finding(
+                "MIG003",
+                folder,
+                f"migrations folder {folder} does not exist",
+                "create it, or fix [project] migrations in pggate.toml",
+            )
+        )
         return MigrationSet(folder, (), tuple(findings))
     downs: dict[tuple[str, str], Path] = {}
     ups: list[tuple[str, str, Path]] = []
@@ -186,10 +196,14 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
         match = FILE_PATTERN.match(path.name)
         if not match:
             if path.suffix == ".sql":
-                findings.append(_finding(
-                    "MIG003", shown(path), f"{path.name} does not match <version>_<name>.sql",
-                    "name it like 20240101120000_create_tasks.sql (digits, underscore, name)",
-                ))  # fmt: skip
+                findings.append(
+                    _finding(
+                        "MIG003",
+                        shown(path),
+                        f"{path.name} does not match <version>_<name>.sql",
+                        "name it like 20240101120000_create_tasks.sql (digits, underscore, name)",
+                    )
+                )
             continue
         key = (match["version"], match["name"])
         if match["down"]:
@@ -204,41 +218,66 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
         if migration is not None:
             migrations.append(migration)
     for (version, name), path in downs.items():
-        findings.append(_finding(
-            "MIG003", shown(path), f"down file {path.name} has no up file {version}_{name}.sql",
-            "rename it to match its migration, or delete it",
-        ))  # fmt: skip
+        findings.append(
+            _finding(
+                "MIG003",
+                shown(path),
+                f"down file {path.name} has no up file {version}_{name}.sql",
+                "rename it to match its migration, or delete it",
+            )
+        )
     migrations.sort(key=lambda m: (m.number, m.version, m.name))
     findings.extend(_duplicates(migrations))
     return MigrationSet(folder, tuple(migrations), tuple(findings))
 
 
-def _load_one(version: str, name: str, path: Path, down_path: Path | None,
-              findings: list[Finding], display: Path) -> Migration | None:  # fmt: skip
+def _load_one(
+    version: str,
+    name: str,
+    path: Path,
+    down_path: Path | None,
+    findings: list[Finding],
+    display: Path,
+) -> Migration | None:
     try:
         text = read_text(path)
         down_text = read_text(down_path) if down_path else None
     except UnicodeDecodeError as exc:
-        findings.append(_finding(
-            "MIG009", display, f"{path.name} is not UTF-8 text ({exc.reason})",
-            "save the file as UTF-8",
-        ))  # fmt: skip
+        findings.append(
+            _finding(
+                "MIG009",
+                display,
+                f"{path.name} is not UTF-8 text ({exc.reason})",
+                "save the file as UTF-8",
+            )
+        )
         return None
     up, down, transactional, up_line, down_line = split_sections(text)
     if down is not None and down_text is not None:
-        findings.append(_finding(
-            "MIG010", display, f"{path.name} has a -- migrate:down section and a {down_path.name}",
-            "keep one down: the section in the file or the .down.sql file",
-        ))  # fmt: skip
+        findings.append(
+            _finding(
+                "MIG010",
+                display,
+                f"{path.name} has a -- migrate:down section and a {down_path.name}",
+                "keep one down: the section in the file or the .down.sql file",
+            )
+        )
     if down is None and down_text is not None:
         down, down_line = down_text, 1
     return Migration(
-        version=version, name=name, path=path, up_sql=up, down_sql=down,
+        version=version,
+        name=name,
+        path=path,
+        up_sql=up,
+        down_sql=down,
         down_path=down_path if down_text is not None and down == down_text else None,
-        transactional=transactional, checksum=checksum(up),
+        transactional=transactional,
+        checksum=checksum(up),
         down_checksum=checksum(down) if down is not None else None,
-        up_line=up_line, down_line=down_line, display=str(display),
-    )  # fmt: skip
+        up_line=up_line,
+        down_line=down_line,
+        display=str(display),
+    )
 
 
 def _duplicates(migrations: list[Migration]) -> list[Finding]:
@@ -247,10 +286,13 @@ def _duplicates(migrations: list[Migration]) -> list[Finding]:
     for migration in migrations:
         other = seen.get(migration.number)
         if other is not None:
-            out.append(_finding(
-                "MIG002", Path(migration.shown),
-                f"version {migration.version} is used by {other.path.name} and {migration.path.name}",
-                "give one of them a new version (pggate new NAME picks the next one)",
-            ))  # fmt: skip
+            out.append(
+                _finding(
+                    "MIG002",
+                    Path(migration.shown),
+                    f"version {migration.version} is used by {other.path.name} and {migration.path.name}",
+                    "give one of them a new version (pggate new NAME picks the next one)",
+                )
+            )
         seen[migration.number] = migration
     return out

@@ -160,9 +160,17 @@ class History:
         ).fetchall()
         return sorted((Applied(**row) for row in rows), key=lambda a: int(a.version))
 
-    def record(self, migration: Any, *, started_at: datetime, duration_ms: float, run_id: str,
-               fingerprint: str | None = None, snapshot: bytes | None = None,
-               details: dict[str, Any] | None = None) -> int:  # fmt: skip
+    def record(
+        self,
+        migration: Any,
+        *,
+        started_at: datetime,
+        duration_ms: float,
+        run_id: str,
+        fingerprint: str | None = None,
+        snapshot: bytes | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> int:
         """Insert the history row of ``migration`` and its ``apply`` event, in one round trip.
 
         Runs inside the caller's transaction: the row commits with the migration or not at all.
@@ -172,10 +180,22 @@ class History:
         values = [sql.Placeholder()] * 12
         row = self.conn.execute(
             self._record_query(values, sql.Placeholder()),
-            (migration.version, migration.name, migration.checksum, migration.down_checksum,
-             migration.transactional, started_at, duration_ms, os_user(), __version__, run_id,
-             fingerprint, snapshot, Jsonb(details or {})),
-        ).fetchone()  # fmt: skip
+            (
+                migration.version,
+                migration.name,
+                migration.checksum,
+                migration.down_checksum,
+                migration.transactional,
+                started_at,
+                duration_ms,
+                os_user(),
+                __version__,
+                run_id,
+                fingerprint,
+                snapshot,
+                Jsonb(details or {}),
+            ),
+        ).fetchone()
         return int(row["before"]) if row else 0
 
     def record_inline(self, migration: Any, *, run_id: str) -> sql.Composed:
@@ -186,11 +206,21 @@ class History:
         ``clock_timestamp()`` when this statement runs, after the migration's statements.
         """
         duration = sql.SQL("extract(epoch from clock_timestamp() - statement_timestamp()) * 1000")
-        values = [sql.Literal(v) for v in (migration.version, migration.name, migration.checksum,
-                                           migration.down_checksum, migration.transactional)]  # fmt: skip
+        values = [
+            sql.Literal(v)
+            for v in (
+                migration.version,
+                migration.name,
+                migration.checksum,
+                migration.down_checksum,
+                migration.transactional,
+            )
+        ]
         values += [sql.SQL("statement_timestamp()"), duration]
         values += [sql.Literal(v) for v in (os_user(), __version__, run_id, None, None)]
-        details = sql.SQL("jsonb_build_object('duration_ms', round(({})::numeric, 1), 'batched', true)")
+        details = sql.SQL(
+            "jsonb_build_object('duration_ms', round(({})::numeric, 1), 'batched', true)"
+        )
         return self._record_query(values, details.format(duration))
 
     def _record_query(self, values: list[sql.Composable], details: sql.Composable) -> sql.Composed:
@@ -203,8 +233,12 @@ class History:
             "select 'apply', version, name, run_id, {details}, os_user from recorded) "
             # One statement, one snapshot: the count does not see the row inserted above.
             "select count(*) as before from {history}"
-        ).format(history=self.history, events=self.events, values=sql.SQL(", ").join(values),
-                 details=details)  # fmt: skip
+        ).format(
+            history=self.history,
+            events=self.events,
+            values=sql.SQL(", ").join(values),
+            details=details,
+        )
 
     def set_fingerprint(self, version: str, fingerprint: str, snapshot: bytes | None) -> None:
         """Store the schema fingerprint (and compressed snapshot) recorded after ``version``."""
@@ -259,19 +293,36 @@ class History:
             sql.SQL("delete from {} where version = %s").format(self.history), (version,)
         )
 
-    def log(self, kind: str, *, version: str | None = None, name: str | None = None,
-            run_id: str | None = None, sqlstate: str | None = None,
-            statement_index: int | None = None, message: str | None = None,
-            details: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def log(
+        self,
+        kind: str,
+        *,
+        version: str | None = None,
+        name: str | None = None,
+        run_id: str | None = None,
+        sqlstate: str | None = None,
+        statement_index: int | None = None,
+        message: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         """Append an event (``apply``, ``rollback``, ``failure``, ``adopt``)."""
         self.conn.execute(
             sql.SQL(
                 "insert into {} (kind, version, name, run_id, sqlstate, statement_index, message, "
                 "details, os_user) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
             ).format(self.events),
-            (kind, version, name, run_id, sqlstate, statement_index, message,
-             Jsonb(details) if details is not None else None, os_user()),
-        )  # fmt: skip
+            (
+                kind,
+                version,
+                name,
+                run_id,
+                sqlstate,
+                statement_index,
+                message,
+                Jsonb(details) if details is not None else None,
+                os_user(),
+            ),
+        )
 
     def events_of(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Logged events, oldest first (optionally of one kind)."""

@@ -136,8 +136,9 @@ RULES: dict[str, Rule] = {
 _RISKY = ("LNT001", "LNT002", "LNT003", "LNT004")
 
 
-def lint(migration: Migration, statements: list[Statement],
-         trees: list[list[tuple[str, dict[str, Any]]]]) -> list[Finding]:  # fmt: skip
+def lint(
+    migration: Migration, statements: list[Statement], trees: list[list[tuple[str, dict[str, Any]]]]
+) -> list[Finding]:
     """LNT findings (warnings) for the up section of ``migration`` (``trees``: one per statement)."""
     findings: list[Finding] = []
     created: set[str] = set()
@@ -153,12 +154,17 @@ def lint(migration: Migration, statements: list[Statement],
             risky = any(hit for rule_id, hit in hits if rule_id in _RISKY)
             if risky and not lock_timeout_set and migration.transactional and not warned_timeout:
                 warned_timeout = True
-                findings.append(_finding(
-                    "LNT006", migration, statement,
-                    "a statement that takes a strong lock runs without SET lock_timeout before it "
-                    "in this file", "pggate sets the environment's lock_timeout; add "
-                    "`set lock_timeout = '5s';` at the top of the file for runs by other tools",
-                ))  # fmt: skip
+                findings.append(
+                    _finding(
+                        "LNT006",
+                        migration,
+                        statement,
+                        "a statement that takes a strong lock runs without SET lock_timeout before it "
+                        "in this file",
+                        "pggate sets the environment's lock_timeout; add "
+                        "`set lock_timeout = '5s';` at the top of the file for runs by other tools",
+                    )
+                )
             if kind == "VariableSetStmt" and node.get("name") == "lock_timeout":
                 lock_timeout_set = True
             if kind in ("CreateStmt", "CreateTableAsStmt"):
@@ -173,6 +179,12 @@ def _finding(
     # LNT006 is info: pggate itself always runs migrations under the environment's lock_timeout.
     severity = Severity.INFO if check == "LNT006" else Severity.WARNING
     return Finding(
-        check, GATE, severity, migration.shown, message, hint,
-        file=migration.shown, line=statement.line,
-    )  # fmt: skip
+        check,
+        GATE,
+        severity,
+        migration.shown,
+        message,
+        hint,
+        file=migration.shown,
+        line=statement.line,
+    )

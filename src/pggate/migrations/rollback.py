@@ -69,11 +69,17 @@ class RollbackResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON for ``rollback --format json``."""
         return {
-            "env": self.env, "target": self.target, "to": self.to, "dry_run": self.dry_run,
-            "reverted": list(self.reverted), "proof": self.proof, "backup": self.backup,
-            "duration_ms": round(self.duration_ms, 1), "warnings": list(self.warnings),
+            "env": self.env,
+            "target": self.target,
+            "to": self.to,
+            "dry_run": self.dry_run,
+            "reverted": list(self.reverted),
+            "proof": self.proof,
+            "backup": self.backup,
+            "duration_ms": round(self.duration_ms, 1),
+            "warnings": list(self.warnings),
             "health": [g.to_dict() for g in self.health],
-        }  # fmt: skip
+        }
 
 
 def plan_rollback(migrations: tuple[Migration, ...], applied: list[Applied], to: str) -> list[Step]:
@@ -120,9 +126,18 @@ def data_loss(steps: list[Step]) -> list[str]:
 class Rollback(Worker):
     """Reverts a plan on one connection and proves the result."""
 
-    def run(self, migrations: tuple[Migration, ...], to: str, *, dry_run: bool = False,
-            lock_wait: float = 60.0, backup: str | None = None, prove: str = "auto",
-            shadow: Shadow | None = None, inspect: Inspect | None = None) -> RollbackResult:  # fmt: skip
+    def run(
+        self,
+        migrations: tuple[Migration, ...],
+        to: str,
+        *,
+        dry_run: bool = False,
+        lock_wait: float = 60.0,
+        backup: str | None = None,
+        prove: str = "auto",
+        shadow: Shadow | None = None,
+        inspect: Inspect | None = None,
+    ) -> RollbackResult:
         """Revert every applied migration above ``to`` (newest first), then prove the schema.
 
         ``prove``: ``recorded`` compares with the fingerprint recorded at ``to``; ``shadow``
@@ -160,15 +175,26 @@ class Rollback(Worker):
                 proof = self._prove(expected, to, prove, shadow, replayed)
             health = inspect() if inspect is not None and steps and not dry_run else ()
         return RollbackResult(
-            env=self.env, target=self.target, to=to, reverted=tuple(reverted), proof=proof,
-            dry_run=dry_run, duration_ms=(time.perf_counter() - started) * 1000, backup=backup,
+            env=self.env,
+            target=self.target,
+            to=to,
+            reverted=tuple(reverted),
+            proof=proof,
+            dry_run=dry_run,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            backup=backup,
             health=health,
-        )  # fmt: skip
+        )
 
     def _revert_all(self, steps: list[Step], reverted: list[dict[str, Any]]) -> None:
         for index, step in enumerate(steps):
-            self.emit(Event("rollback.progress", f"reverting {step.migration.label}",
-                            {"total": len(steps), "done": index}))  # fmt: skip
+            self.emit(
+                Event(
+                    "rollback.progress",
+                    f"reverting {step.migration.label}",
+                    {"total": len(steps), "done": index},
+                )
+            )
             clock = time.perf_counter()
             try:
                 if not step.migration.transactional:
@@ -178,11 +204,18 @@ class Rollback(Worker):
                     if step.migration.transactional:
                         execute_section(self.conn, step.migration, "down")
                     self.conn.execute("reset all; reset role")
-                    set_timeouts(self.conn, lock_timeout=self.lock_timeout,
-                                 statement_timeout=self.statement_timeout)  # fmt: skip
+                    set_timeouts(
+                        self.conn,
+                        lock_timeout=self.lock_timeout,
+                        statement_timeout=self.statement_timeout,
+                    )
                     self.history.delete(step.migration.version)
-                    self.history.log("rollback", version=step.migration.version,
-                                     name=step.migration.name, run_id=self.run_id)  # fmt: skip
+                    self.history.log(
+                        "rollback",
+                        version=step.migration.version,
+                        name=step.migration.name,
+                        run_id=self.run_id,
+                    )
             except StatementFailed as failed:
                 raise MigrationFailed(
                     f"rolling back {step.migration.label} failed\n{failed.describe()}",
@@ -191,8 +224,13 @@ class Rollback(Worker):
                     failure=failed.to_dict(),
                     reverted=list(reverted),
                 ) from None
-            reverted.append({"version": step.migration.version, "name": step.migration.name,
-                             "duration_ms": round((time.perf_counter() - clock) * 1000, 1)})  # fmt: skip
+            reverted.append(
+                {
+                    "version": step.migration.version,
+                    "name": step.migration.name,
+                    "duration_ms": round((time.perf_counter() - clock) * 1000, 1),
+                }
+            )
         if steps:
             self.emit(
                 Event("rollback.progress", "reverted", {"total": len(steps), "done": len(steps)})
@@ -208,8 +246,14 @@ class Rollback(Worker):
         below = [a.version for a in self.history.applied() if int(a.version) <= int(to)]
         return below[-1] if below else "0"
 
-    def _prove(self, expected: tuple[str | None, bytes | None], to: str, prove: str,
-               shadow: Shadow | None, replayed: list[Migration]) -> dict[str, Any]:  # fmt: skip
+    def _prove(
+        self,
+        expected: tuple[str | None, bytes | None],
+        to: str,
+        prove: str,
+        shadow: Shadow | None,
+        replayed: list[Migration],
+    ) -> dict[str, Any]:
         from ..schema import fingerprint as fp
         from ..schema.diff import diff
         from ..schema.snapshot import take
@@ -220,19 +264,27 @@ class Rollback(Worker):
         if shadow is not None and (prove == "shadow" or (prove == "auto" and recorded is None)):
             return self._prove_by_replay(shadow, replayed, live, to)
         if recorded is None:
-            return {"status": "unavailable", "actual": actual,
-                    "message": f"no schema fingerprint was recorded at version {to} "
-                               "(applied in a bulk run, or before pggate recorded fingerprints); "
-                               "the result is not proven"}  # fmt: skip
+            return {
+                "status": "unavailable",
+                "actual": actual,
+                "message": f"no schema fingerprint was recorded at version {to} "
+                "(applied in a bulk run, or before pggate recorded fingerprints); "
+                "the result is not proven",
+            }
         if recorded == actual:
             return {"status": "proven", "expected": recorded, "actual": actual}
         lines = diff(fp.decompress(compressed), live) if compressed else []
-        return {"status": "mismatch", "expected": recorded, "actual": actual, "diff": lines,
-                "message": f"the schema differs from the one recorded at version {to}"}  # fmt: skip
+        return {
+            "status": "mismatch",
+            "expected": recorded,
+            "actual": actual,
+            "diff": lines,
+            "message": f"the schema differs from the one recorded at version {to}",
+        }
 
-
-    def _prove_by_replay(self, shadow: Shadow, wanted: list[Migration], live: dict[str, Any],
-                         to: str) -> dict[str, Any]:  # fmt: skip
+    def _prove_by_replay(
+        self, shadow: Shadow, wanted: list[Migration], live: dict[str, Any], to: str
+    ) -> dict[str, Any]:
         """Compare the live schema with the migrations up to ``to`` replayed on a shadow database."""
         from ..schema import fingerprint as fp
         from ..schema.diff import diff
@@ -242,14 +294,23 @@ class Rollback(Worker):
         try:
             replayed = shadow(wanted)
         except ShadowUnavailable as exc:
-            return {"status": "unavailable", "method": "shadow", "actual": actual,
-                    "message": f"no proof: {exc}"}  # fmt: skip
+            return {
+                "status": "unavailable",
+                "method": "shadow",
+                "actual": actual,
+                "message": f"no proof: {exc}",
+            }
         expected = fp.of(replayed)
         if expected == actual:
             return {"status": "proven", "method": "shadow", "expected": expected, "actual": actual}
-        return {"status": "mismatch", "method": "shadow", "expected": expected, "actual": actual,
-                "diff": diff(replayed, live),
-                "message": f"the schema differs from a replay of the migrations up to {to}"}  # fmt: skip
+        return {
+            "status": "mismatch",
+            "method": "shadow",
+            "expected": expected,
+            "actual": actual,
+            "diff": diff(replayed, live),
+            "message": f"the schema differs from a replay of the migrations up to {to}",
+        }
 
 
 Shadow = Callable[[list[Migration]], dict[str, Any]]
@@ -267,9 +328,18 @@ def backup(url: str, folder: Path, label: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{label}_{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.dump"
     done = subprocess.run(
-        [str(wheel_engine().tool("pg_dump")), "--format=custom", "--file", str(path), "--dbname", url],
-        capture_output=True, text=True, timeout=3600,
-    )  # fmt: skip
+        [
+            str(wheel_engine().tool("pg_dump")),
+            "--format=custom",
+            "--file",
+            str(path),
+            "--dbname",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if done.returncode != 0:
         raise DatabaseUnavailable(
             f"pg_dump failed, nothing was rolled back: {mask(done.stderr.strip())}",

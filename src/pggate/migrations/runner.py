@@ -59,12 +59,16 @@ class MigrateResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON for ``migrate --format json``."""
         return {
-            "env": self.env, "target": self.target, "run_id": self.run_id,
+            "env": self.env,
+            "target": self.target,
+            "run_id": self.run_id,
             "status": "dry-run" if self.dry_run else "applied",
-            "applied": list(self.applied), "dry_run": self.dry_run,
+            "applied": list(self.applied),
+            "dry_run": self.dry_run,
             "single_transaction": self.single_transaction,
-            "duration_ms": round(self.duration_ms, 1), "notes": list(self.notes),
-        }  # fmt: skip
+            "duration_ms": round(self.duration_ms, 1),
+            "notes": list(self.notes),
+        }
 
 
 def plan(migrations: tuple[Migration, ...], history: History, to: str | None = None) -> Plan:
@@ -106,9 +110,15 @@ class Runner(Worker):
         self._snapshot_versions: frozenset[str] = frozenset()
         self._history_rows = 0  # rows when the run started: migrations must not change them
 
-    def migrate(self, migrations: tuple[Migration, ...], *, to: str | None = None,
-                dry_run: bool = False, single_transaction: bool = False,
-                lock_wait: float = 60.0) -> MigrateResult:  # fmt: skip
+    def migrate(
+        self,
+        migrations: tuple[Migration, ...],
+        *,
+        to: str | None = None,
+        dry_run: bool = False,
+        single_transaction: bool = False,
+        lock_wait: float = 60.0,
+    ) -> MigrateResult:
         """Take the lock, plan, apply; a ``MigrateResult`` or ``MigrationFailed``."""
         started = time.perf_counter()
         notes: list[str] = []
@@ -127,8 +137,13 @@ class Runner(Worker):
                     )
                 notes.append(f"dry run stops before {first.label}: it runs outside a transaction")
                 pending = pending[: pending.index(first)]
-            self.emit(Event("migrate.planned", f"{len(pending)} pending migration(s)",
-                            {"pending": [m.label for m in pending], "important": False}))  # fmt: skip
+            self.emit(
+                Event(
+                    "migrate.planned",
+                    f"{len(pending)} pending migration(s)",
+                    {"pending": [m.label for m in pending], "important": False},
+                )
+            )
             set_timeouts(
                 self.conn, lock_timeout=self.lock_timeout, statement_timeout=self.statement_timeout
             )
@@ -143,10 +158,15 @@ class Runner(Worker):
                 if pending:
                     self._progress(len(pending), len(pending), pending[-1])
         return MigrateResult(
-            env=self.env, target=self.target, run_id=self.run_id, applied=tuple(self.applied),
-            dry_run=dry_run, single_transaction=single_transaction,
-            duration_ms=(time.perf_counter() - started) * 1000, notes=tuple(notes),
-        )  # fmt: skip
+            env=self.env,
+            target=self.target,
+            run_id=self.run_id,
+            applied=tuple(self.applied),
+            dry_run=dry_run,
+            single_transaction=single_transaction,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            notes=tuple(notes),
+        )
 
     # ------------------------------------------------------------ one migration
 
@@ -164,8 +184,13 @@ class Runner(Worker):
                 break
             except StatementFailed as failed:
                 if failed.lock_timeout and delay is not None:
-                    self.emit(Event("migration.retry", f"{migration.label}: lock timeout, retry "
-                                    f"{attempt + 1} in {delay:g}s", {"version": migration.version}))  # fmt: skip
+                    self.emit(
+                        Event(
+                            "migration.retry",
+                            f"{migration.label}: lock timeout, retry {attempt + 1} in {delay:g}s",
+                            {"version": migration.version},
+                        )
+                    )
                     time.sleep(delay)
                     continue
                 self._fail(failed)
@@ -203,9 +228,11 @@ class Runner(Worker):
         """
         expected = self._history_rows + len(self.applied)
         batch = sql.SQL("{}\n{}\n;{};{}").format(
-            sql.SQL("begin;" if begin else ""), sql.SQL(migration.section("up")[0]),
-            sql.SQL(self._reset_sql()), self.history.record_inline(migration, run_id=self.run_id),
-        )  # fmt: skip
+            sql.SQL("begin;" if begin else ""),
+            sql.SQL(migration.section("up")[0]),
+            sql.SQL(self._reset_sql()),
+            self.history.record_inline(migration, run_id=self.run_id),
+        )
         cursor = self.conn.execute(batch)
         while cursor.nextset():
             pass
@@ -213,12 +240,26 @@ class Runner(Worker):
         if row is None or int(row["before"]) != expected:
             raise psycopg.DataError("history rows changed under the migration")
 
-    def _applied(self, migration: Migration, duration: float, statements: int, **extra: Any) -> None:
-        self.applied.append({"version": migration.version, "name": migration.name,
-                             "file": migration.shown, "duration_ms": round(duration, 1),
-                             "statements": statements, **extra})  # fmt: skip
-        self.emit(Event("migration.applied", f"applied {migration.label} ({duration:.0f} ms)",
-                        {"version": migration.version, "duration_ms": duration, "important": False}))  # fmt: skip
+    def _applied(
+        self, migration: Migration, duration: float, statements: int, **extra: Any
+    ) -> None:
+        self.applied.append(
+            {
+                "version": migration.version,
+                "name": migration.name,
+                "file": migration.shown,
+                "duration_ms": round(duration, 1),
+                "statements": statements,
+                **extra,
+            }
+        )
+        self.emit(
+            Event(
+                "migration.applied",
+                f"applied {migration.label} ({duration:.0f} ms)",
+                {"version": migration.version, "duration_ms": duration, "important": False},
+            )
+        )
 
     def _run_and_record(self, migration: Migration, statements: list[Any]) -> None:
         started_at, clock = datetime.now(UTC), time.perf_counter()
@@ -226,9 +267,15 @@ class Runner(Worker):
         duration = (time.perf_counter() - clock) * 1000
         self._reset_session()
         fingerprint, snapshot = self._snapshot_after(migration)
-        self._record(migration, started_at=started_at, duration_ms=duration, run_id=self.run_id,
-                     fingerprint=fingerprint, snapshot=snapshot,
-                     details={"duration_ms": round(duration, 1)})  # fmt: skip
+        self._record(
+            migration,
+            started_at=started_at,
+            duration_ms=duration,
+            run_id=self.run_id,
+            fingerprint=fingerprint,
+            snapshot=snapshot,
+            details={"duration_ms": round(duration, 1)},
+        )
         self._applied(migration, duration, len(statements))
 
     def _apply_outside_transaction(self, migration: Migration) -> None:
@@ -245,8 +292,13 @@ class Runner(Worker):
                 # Statements before the blocked one committed on their own: resume at it, unless
                 # it left an invalid index behind (a retry would trip over it).
                 if failed.lock_timeout and delay is not None and set(invalid) <= invalid_before:
-                    self.emit(Event("migration.retry", f"{migration.label}: lock timeout, retry "
-                                    f"{attempt + 1} in {delay:g}s", {"version": migration.version}))  # fmt: skip
+                    self.emit(
+                        Event(
+                            "migration.retry",
+                            f"{migration.label}: lock timeout, retry {attempt + 1} in {delay:g}s",
+                            {"version": migration.version},
+                        )
+                    )
                     time.sleep(delay)
                     remaining = [s for s in statements if s.index >= failed.statement_index]
                     continue
@@ -262,13 +314,20 @@ class Runner(Worker):
         with self.conn.transaction():
             self._reset_session()
             fingerprint, snapshot = self._snapshot_after(migration)
-            self._record(migration, started_at=started_at, duration_ms=duration,
-                         run_id=self.run_id, fingerprint=fingerprint, snapshot=snapshot,
-                         details={"transactional": False})  # fmt: skip
+            self._record(
+                migration,
+                started_at=started_at,
+                duration_ms=duration,
+                run_id=self.run_id,
+                fingerprint=fingerprint,
+                snapshot=snapshot,
+                details={"transactional": False},
+            )
         self._applied(migration, duration, len(statements), transactional=False)
 
-    def _all_in_one(self, pending: tuple[Migration, ...], *, dry_run: bool,
-                    batched: bool = True) -> None:  # fmt: skip
+    def _all_in_one(
+        self, pending: tuple[Migration, ...], *, dry_run: bool, batched: bool = True
+    ) -> None:
         batched = batched and not dry_run
         try:
             with self.conn.transaction():
@@ -280,7 +339,9 @@ class Runner(Worker):
                     if batched and self._batchable(migration, statements):
                         clock = time.perf_counter()
                         self._run_batch(migration)
-                        self._applied(migration, (time.perf_counter() - clock) * 1000, len(statements))
+                        self._applied(
+                            migration, (time.perf_counter() - clock) * 1000, len(statements)
+                        )
                     else:
                         self._run_and_record(migration, statements)
                 if dry_run:
@@ -314,8 +375,11 @@ class Runner(Worker):
                 return
             problem = f"it held {before} row(s) where {expected} were recorded"
         schema = self.history.schema
-        undone = ("the migration was rolled back" if migration.transactional
-                  else "this file ran outside a transaction, so its statements stayed applied")  # fmt: skip
+        undone = (
+            "the migration was rolled back"
+            if migration.transactional
+            else "this file ran outside a transaction, so its statements stayed applied"
+        )
         raise MigrationFailed(
             f"migration {migration.label} damaged pggate's history table "
             f"{schema}.{self.history.table}, so it was not recorded: {mask(problem)}",
@@ -326,21 +390,31 @@ class Runner(Worker):
 
     # ------------------------------------------------------------ helpers
 
-    def _fail(self, failed: StatementFailed, *, outside: bool = False,
-              invalid: list[str] | None = None) -> None:  # fmt: skip
+    def _fail(
+        self, failed: StatementFailed, *, outside: bool = False, invalid: list[str] | None = None
+    ) -> None:
         migration = failed.migration
         try:
             self.history.ensure()
-            self.history.log("failure", version=migration.version, name=migration.name,
-                             run_id=self.run_id, sqlstate=failed.sqlstate,
-                             statement_index=failed.statement_index,
-                             message=mask(failed.server_message), details=failed.to_dict())  # fmt: skip
+            self.history.log(
+                "failure",
+                version=migration.version,
+                name=migration.name,
+                run_id=self.run_id,
+                sqlstate=failed.sqlstate,
+                statement_index=failed.statement_index,
+                message=mask(failed.server_message),
+                details=failed.to_dict(),
+            )
         except psycopg.Error:
             pass  # the failure itself is what matters; the log is best effort
         if failed.lock_timeout:
-            kept = (f"this file runs outside a transaction: {_ran_before(failed.statement_index)} "
-                    "stayed applied (make them idempotent with IF NOT EXISTS)"
-                    if outside and failed.statement_index else "nothing of this migration was applied")  # fmt: skip
+            kept = (
+                f"this file runs outside a transaction: {_ran_before(failed.statement_index)} "
+                "stayed applied (make them idempotent with IF NOT EXISTS)"
+                if outside and failed.statement_index
+                else "nothing of this migration was applied"
+            )
             if invalid:
                 kept += "; invalid indexes to drop: " + ", ".join(invalid)
             raise LockTimeout(
@@ -351,9 +425,11 @@ class Runner(Worker):
                 applied=list(self.applied),
             )
         if outside:
-            hint = (f"this file runs outside a transaction: statements before statement "
-                    f"{failed.statement_index + 1} stayed applied; make them idempotent "
-                    "(IF NOT EXISTS) and rerun, or undo them by hand")  # fmt: skip
+            hint = (
+                f"this file runs outside a transaction: statements before statement "
+                f"{failed.statement_index + 1} stayed applied; make them idempotent "
+                "(IF NOT EXISTS) and rerun, or undo them by hand"
+            )
             if invalid:
                 hint += "; invalid indexes to drop: " + ", ".join(invalid)
         else:
@@ -378,8 +454,10 @@ class Runner(Worker):
         ).fetchall()
         if not rows:
             return "a transaction that has since finished"
-        return "; ".join(f"pid {r['pid']} ({r['state']}, {r['application_name'] or '?'}): {r['query']}"
-                         for r in rows)  # fmt: skip
+        return "; ".join(
+            f"pid {r['pid']} ({r['state']}, {r['application_name'] or '?'}): {r['query']}"
+            for r in rows
+        )
 
     def _count_history(self) -> int:
         # Rows, not the plan's versions: the history may hold versions whose files are gone.
@@ -433,8 +511,10 @@ class Runner(Worker):
         self.conn.execute(self._reset_sql())
 
     def _reset_sql(self) -> str:
-        return (f"reset all; reset role; set lock_timeout = {_ms(self.lock_timeout)}; "
-                f"set statement_timeout = {_ms(self.statement_timeout)}")  # fmt: skip
+        return (
+            f"reset all; reset role; set lock_timeout = {_ms(self.lock_timeout)}; "
+            f"set statement_timeout = {_ms(self.statement_timeout)}"
+        )
 
     def _progress(self, done: int, total: int, migration: Migration) -> None:
         message = f"migrating {migration.label}" if done < total else "migrated"

@@ -24,8 +24,13 @@ from .files import Migration
 Prepare = Callable[[psycopg.Connection[Any]], None]
 
 
-def replay(url: str, migrations: Sequence[Migration], *, exclude_schemas: Sequence[str],
-           prepare: Prepare | None = None) -> dict[str, Any]:  # fmt: skip
+def replay(
+    url: str,
+    migrations: Sequence[Migration],
+    *,
+    exclude_schemas: Sequence[str],
+    prepare: Prepare | None = None,
+) -> dict[str, Any]:
     """The snapshot after applying ``migrations`` to a new database; raises ``ShadowUnavailable``."""
     from ..schema.snapshot import take
 
@@ -43,7 +48,9 @@ def replay(url: str, migrations: Sequence[Migration], *, exclude_schemas: Sequen
                     _apply(conn, migration)
                 return take(conn, exclude_schemas=list(exclude_schemas))
         finally:
-            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
 
 
 def _apply(conn: psycopg.Connection[Any], migration: Migration) -> None:
@@ -54,7 +61,9 @@ def _apply(conn: psycopg.Connection[Any], migration: Migration) -> None:
         else:
             execute_section(conn, migration, "up")
     except StatementFailed as failed:
-        raise ShadowUnavailable(f"replaying {failed.location} failed: {failed.server_message}") from None
+        raise ShadowUnavailable(
+            f"replaying {failed.location} failed: {failed.server_message}"
+        ) from None
     conn.execute("reset all; reset role")
 
 

@@ -40,8 +40,14 @@ class StatusResult:
         }
 
 
-def status(mset: MigrationSet, applied: list[Applied], *, env: str, target: str,
-           extra: list[Finding] | None = None) -> StatusResult:  # fmt: skip
+def status(
+    mset: MigrationSet,
+    applied: list[Applied],
+    *,
+    env: str,
+    target: str,
+    extra: list[Finding] | None = None,
+) -> StatusResult:
     """Compare the folder with the history (``extra``: schema drift findings)."""
     done = {a.version for a in applied}
     pending = tuple(m for m in mset.migrations if m.version not in done)
@@ -69,11 +75,18 @@ def schema_drift(conn: Any, history: History) -> list[Finding]:
     if fp.of(live) == fingerprint:
         return []
     lines = diff(fp.decompress(compressed), live) if compressed else []
-    return [Finding(
-        "MIG011", GATE, Severity.WARNING, f"schema after {version}",
-        f"the live schema differs from the one recorded after migration {version} "
-        f"({len(lines)} change(s)): " + "; ".join(lines[:5]) + ("; ..." if len(lines) > 5 else ""),
-        "someone changed the database outside migrations: put the change in a migration, or "
-        "revert it by hand; `pggate diff` shows it in full",
-        details={"diff": lines},
-    )]  # fmt: skip
+    return [
+        Finding(
+            "MIG011",
+            GATE,
+            Severity.WARNING,
+            f"schema after {version}",
+            f"the live schema differs from the one recorded after migration {version} "
+            f"({len(lines)} change(s)): "
+            + "; ".join(lines[:5])
+            + ("; ..." if len(lines) > 5 else ""),
+            "someone changed the database outside migrations: put the change in a migration, or "
+            "revert it by hand; `pggate diff` shows it in full",
+            details={"diff": lines},
+        )
+    ]

@@ -30,10 +30,13 @@ from .lint import lint
 from .parse import SqlSyntaxError, parse_tree
 
 NO_TRANSACTION_NODES = {
-    "VacuumStmt": "VACUUM", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
-    "AlterSystemStmt": "ALTER SYSTEM", "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "VacuumStmt": "VACUUM",
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
     "DropTableSpaceStmt": "DROP TABLESPACE",
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -67,15 +70,16 @@ class ValidateResult:
                     "transactional": m.transactional,
                 }
                 for m in self.migrations
-            ],  # fmt: skip
+            ],
             "counts": count_by_severity(self.findings),
             "findings": [f.to_dict() for f in worst_first(self.findings)],
             "checked_history": self.checked_history,
         }
 
 
-def validate(mset: MigrationSet, *, require_down: bool = False,
-             applied: list[Applied] | None = None) -> ValidateResult:  # fmt: skip
+def validate(
+    mset: MigrationSet, *, require_down: bool = False, applied: list[Applied] | None = None
+) -> ValidateResult:
     """Validate every migration of ``mset`` offline (and against ``applied`` history if given)."""
     findings = list(mset.findings)
     for migration in mset.migrations:
@@ -92,21 +96,34 @@ def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
     except SqlSyntaxError as err:
         return [_syntax(migration, "up", err)]
     if not statements:
-        findings.append(Finding(
-            "MIG004", GATE, Severity.ERROR, migration.shown, f"{migration.label} has no up SQL",
-            "write the migration, or delete the file", file=migration.shown,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "MIG004",
+                GATE,
+                Severity.ERROR,
+                migration.shown,
+                f"{migration.label} has no up SQL",
+                "write the migration, or delete the file",
+                file=migration.shown,
+            )
+        )
     trees = [parse_tree(statement.sql) for statement in statements]
     if migration.transactional:
         findings.extend(_no_transaction_statements(migration, statements, trees))
     findings.extend(lint(migration, statements, trees))
     if migration.down_sql is None:
         severity = Severity.ERROR if require_down else Severity.WARNING
-        findings.append(Finding(
-            "MIG005", GATE, severity, migration.shown, f"{migration.label} has no down section",
-            "add a `-- migrate:down` section (or a .down.sql file) so it can be rolled back",
-            file=migration.shown,
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "MIG005",
+                GATE,
+                severity,
+                migration.shown,
+                f"{migration.label} has no down section",
+                "add a `-- migrate:down` section (or a .down.sql file) so it can be rolled back",
+                file=migration.shown,
+            )
+        )
     else:
         try:
             statements_of(migration, "down")
@@ -118,14 +135,20 @@ def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
 def _syntax(migration: Migration, section: str, err: SqlSyntaxError) -> Finding:
     path = migration.shown_file(section)
     return Finding(
-        "MIG001", GATE, Severity.ERROR, str(path),
+        "MIG001",
+        GATE,
+        Severity.ERROR,
+        str(path),
         f"{path}:{err.line}:{err.column}: {err.message} ({section} section)\n    {err.source_line}",
-        "fix the SQL at that position", file=str(path), line=err.line,
-    )  # fmt: skip
+        "fix the SQL at that position",
+        file=str(path),
+        line=err.line,
+    )
 
 
-def _no_transaction_statements(migration: Migration, statements: list[Any],
-                               trees: list[list[tuple[str, dict[str, Any]]]]) -> list[Finding]:  # fmt: skip
+def _no_transaction_statements(
+    migration: Migration, statements: list[Any], trees: list[list[tuple[str, dict[str, Any]]]]
+) -> list[Finding]:
     findings = []
     for statement, nodes in zip(statements, trees, strict=True):
         for kind, node in nodes:
@@ -136,12 +159,18 @@ def _no_transaction_statements(migration: Migration, statements: list[Any],
             if any(p.get("DefElem", {}).get("defname") == "concurrently" for p in params):
                 what = "REINDEX CONCURRENTLY"
             if what:
-                findings.append(Finding(
-                    "MIG006", GATE, Severity.ERROR, migration.shown,
-                    f"{migration.shown}:{statement.line}: {what} cannot run inside a transaction",
-                    "move it to its own migration file with `-- pggate:no-transaction` at the top",
-                    file=migration.shown, line=statement.line,
-                ))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "MIG006",
+                        GATE,
+                        Severity.ERROR,
+                        migration.shown,
+                        f"{migration.shown}:{statement.line}: {what} cannot run inside a transaction",
+                        "move it to its own migration file with `-- pggate:no-transaction` at the top",
+                        file=migration.shown,
+                        line=statement.line,
+                    )
+                )
     return findings
 
 
@@ -152,17 +181,28 @@ def drift(mset: MigrationSet, applied: list[Applied]) -> list[Finding]:
     for row in applied:
         migration = local.get(row.version)
         if migration is None:
-            findings.append(Finding(
-                "MIG008", GATE, Severity.WARNING, f"{row.version}_{row.name}",
-                f"version {row.version} ({row.name}) is applied in the database but not in "
-                f"{mset.folder}", "restore the file from git, or roll it back where it was applied",
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "MIG008",
+                    GATE,
+                    Severity.WARNING,
+                    f"{row.version}_{row.name}",
+                    f"version {row.version} ({row.name}) is applied in the database but not in "
+                    f"{mset.folder}",
+                    "restore the file from git, or roll it back where it was applied",
+                )
+            )
         elif migration.checksum != row.checksum:
-            findings.append(Finding(
-                "MIG007", GATE, Severity.ERROR, migration.shown,
-                f"{migration.shown} was edited after it was applied (checksum {row.checksum[:19]}... "
-                f"recorded, {migration.checksum[:19]}... now)",
-                "restore the applied version (git checkout) and put the change in a new migration",
-                file=migration.shown,
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "MIG007",
+                    GATE,
+                    Severity.ERROR,
+                    migration.shown,
+                    f"{migration.shown} was edited after it was applied (checksum {row.checksum[:19]}... "
+                    f"recorded, {migration.checksum[:19]}... now)",
+                    "restore the applied version (git checkout) and put the change in a new migration",
+                    file=migration.shown,
+                )
+            )
     return findings

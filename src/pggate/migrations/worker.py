@@ -14,9 +14,18 @@ from .history import History
 class Worker:
     """Applies or reverts migrations on one connection under the environment's settings."""
 
-    def __init__(self, conn: psycopg.Connection[Any], history: History, *, env: str, target: str,
-                 lock_timeout: float | None, statement_timeout: float | None,
-                 emit: Emit = NULL_EMIT, run_id: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        history: History,
+        *,
+        env: str,
+        target: str,
+        lock_timeout: float | None,
+        statement_timeout: float | None,
+        emit: Emit = NULL_EMIT,
+        run_id: str | None = None,
+    ) -> None:
         self.conn = conn
         self.history = history
         self.env = env
@@ -32,7 +41,12 @@ class Worker:
     ) -> Any:
         """A worker on ``session``'s connection with its environment's timeouts."""
         return cls(
-            session.conn, history, env=session.target.name, target=session.target.masked_url,
-            lock_timeout=session.lock_timeout, statement_timeout=session.statement_timeout,
-            emit=emit, **extra,
-        )  # fmt: skip
+            session.conn,
+            history,
+            env=session.target.name,
+            target=session.target.masked_url,
+            lock_timeout=session.lock_timeout,
+            statement_timeout=session.statement_timeout,
+            emit=emit,
+            **extra,
+        )

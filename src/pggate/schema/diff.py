@@ -11,10 +11,16 @@ from typing import Any
 
 # Snapshot kind -> the word shown; relations and types say what they are.
 _KIND_WORDS = {
-    "schemas": "schema", "columns": "column", "constraints": "constraint", "indexes": "index",
-    "policies": "policy", "functions": "function", "triggers": "trigger", "sequences": "sequence",
+    "schemas": "schema",
+    "columns": "column",
+    "constraints": "constraint",
+    "indexes": "index",
+    "policies": "policy",
+    "functions": "function",
+    "triggers": "trigger",
+    "sequences": "sequence",
     "extensions": "extension",
-}  # fmt: skip
+}
 _RELKINDS = {
     "r": "table",
     "p": "partitioned table",
@@ -29,8 +35,14 @@ _TYPE_KINDS = {
     "r": "range type",
     "m": "multirange type",
 }
-_FIELD_WORDS = {"using": "USING", "with_check": "WITH CHECK", "acl": "grants", "body_md5": "body",
-                "rls_enabled": "RLS enabled", "rls_forced": "RLS forced"}  # fmt: skip
+_FIELD_WORDS = {
+    "using": "USING",
+    "with_check": "WITH CHECK",
+    "acl": "grants",
+    "body_md5": "body",
+    "rls_enabled": "RLS enabled",
+    "rls_forced": "RLS forced",
+}
 
 
 def _word(kind: str, props: dict[str, Any]) -> str:

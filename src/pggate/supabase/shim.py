@@ -53,9 +53,14 @@ class ShimResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape for events and evidence."""
-        return {"database": self.database, "installed": self.installed,
-                "version": SHIM_VERSION, "standins": list(self.standins),
-                "unavailable": list(self.unavailable), "extensions": list(self.extensions)}  # fmt: skip
+        return {
+            "database": self.database,
+            "installed": self.installed,
+            "version": SHIM_VERSION,
+            "standins": list(self.standins),
+            "unavailable": list(self.unavailable),
+            "extensions": list(self.extensions),
+        }
 
 
 def extension_control_path() -> str:

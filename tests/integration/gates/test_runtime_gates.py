@@ -36,8 +36,18 @@ def test_bench_save_then_verify_five_times_finds_nothing(cli, project, db):
     assert set(data["queries"]) == set(BENCH)
     assert all(q["median_ms"] > 0 and q["runs"] == 15 for q in data["queries"].values())
     for _ in range(5):  # the noise floor: an unchanged schema never trips PRF001
-        result = cli("verify", "--env", "test", "--gate", "perf", "--baseline", "before",
-                     "--format", "json", cwd=root)  # fmt: skip
+        result = cli(
+            "verify",
+            "--env",
+            "test",
+            "--gate",
+            "perf",
+            "--baseline",
+            "before",
+            "--format",
+            "json",
+            cwd=root,
+        )
         gate = result.json()["gates"][0]
         assert gate["findings"] == [], gate
         assert {q["file"] for q in gate["summary"]["queries"]} == set(BENCH)
@@ -87,13 +97,18 @@ def test_malformed_smoke_files_are_bad_input_naming_file_and_line(cli, project, 
 
 def test_smoke_failure_shows_query_expected_and_got(cli, project, db):
     db.execute("create table public.t (id int primary key); insert into public.t values (1), (2);")
-    root = _files(project(), {"checks/smoke/empty.sql": "-- expect: rows = 0\nselect id from public.t\n"})
+    root = _files(
+        project(), {"checks/smoke/empty.sql": "-- expect: rows = 0\nselect id from public.t\n"}
+    )
     result = cli("verify", "--env", "test", "--gate", "smoke", "--format", "json", cwd=root)
     assert result.exit_code == 1
     finding = result.json()["gates"][0]["findings"][0]
     assert finding["check"] == "SMK001"
-    assert finding["details"] == {"query": "select id from public.t", "expected": "rows = 0",
-                                  "got": "2 row(s), first value '1'"}  # fmt: skip
+    assert finding["details"] == {
+        "query": "select id from public.t",
+        "expected": "rows = 0",
+        "got": "2 row(s), first value '1'",
+    }
     assert db.execute("select count(*) from public.t").fetchone() == {"count": 2}
 
 
@@ -107,17 +122,20 @@ def test_pytest_plugin_fixtures_act_as_a_tenant(project, db, tmp_path):
         create policy docs_org on public.docs
           using (org = (current_setting('request.jwt.claims', true)::jsonb ->> 'org')::int);
     """)
-    root = project(extra_toml="""
+    root = project(
+        extra_toml="""
         [tenancy]
         column = "org"
         [tenancy.actor]
         role = "plugin_member"
         setup = "select set_config('request.jwt.claims', json_build_object('org', {tenant}::int)::text, true)"
         member_query = "select 'member-of-' || {tenant}::text"
-    """)
+    """
+    )
     tests = tmp_path / "user_tests"
     tests.mkdir()
-    (tests / "test_isolation.py").write_text(textwrap.dedent("""
+    (tests / "test_isolation.py").write_text(
+        textwrap.dedent("""
         def test_member_sees_own_rows_only(db, as_tenant, pggate_env):
             assert pggate_env == "test"
             with as_tenant(1) as conn:
@@ -127,12 +145,27 @@ def test_pytest_plugin_fixtures_act_as_a_tenant(project, db, tmp_path):
             assert rows == [{"org": 1}, {"org": 1}] and left == {"count": 0}
             # the block's savepoint is undone: the test's own view is whole again
             assert db.execute("select count(*) from public.docs").fetchone() == {"count": 3}
-    """))
+    """)
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests),
-         "--pggate-project", str(root), "--pggate-env", "test"],
-        cwd=tests, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(tests),
+            "--pggate-project",
+            str(root),
+            "--pggate-env",
+            "test",
+        ],
+        cwd=tests,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
     assert db.execute("select count(*) from public.docs").fetchone() == {"count": 3}

@@ -80,9 +80,16 @@ def test_the_example_passes_every_gate(cli, tmp_path, db_url):
     assert result.exit_code == 0, result.output
     gates = {g["gate"]: g for g in result.json()["gates"]}
     assert {name: g["status"] for name, g in gates.items()} == {
-        "rls": "pass", "isolation": "pass", "views": "pass", "functions": "pass", "identity": "pass",
-        "traceability": "pass", "fk": "pass", "smoke": "pass", "perf": "pass",
-    }  # fmt: skip
+        "rls": "pass",
+        "isolation": "pass",
+        "views": "pass",
+        "functions": "pass",
+        "identity": "pass",
+        "traceability": "pass",
+        "fk": "pass",
+        "smoke": "pass",
+        "perf": "pass",
+    }
     smoke = gates["smoke"]["summary"]["checks"]
     assert len(smoke) >= 5 and {c["status"] for c in smoke} == {"pass"}
     assert len(gates["perf"]["summary"]["queries"]) >= 3
@@ -115,9 +122,12 @@ def test_the_example_passes_the_isolation_proof_for_real(cli, tmp_path, db_url):
     gate = result.json()["gates"][0]
     assert gate["status"] == "pass", gate
     assert gate["summary"]["tables"]["public.projects"] == {
-        "read": "ok (0 rows)", "update": "ok (0 rows)", "delete": "ok (0 rows)",
-        "insert": "ok (42501)", "move": "ok (42501)",
-    }  # fmt: skip
+        "read": "ok (0 rows)",
+        "update": "ok (0 rows)",
+        "delete": "ok (0 rows)",
+        "insert": "ok (42501)",
+        "move": "ok (42501)",
+    }
 
 
 def test_a_leaky_policy_added_to_the_example_is_caught(cli, tmp_path, db_url):

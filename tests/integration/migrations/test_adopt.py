@@ -15,9 +15,9 @@ from pggate.migrations.history import History
 FILES = {
     "20240101000000_init.sql": "create table notes (id int primary key);\n-- migrate:down\ndrop table notes;\n",
     "20240102000000_title.sql": "alter table notes add column title text;\n"
-                                "-- migrate:down\nalter table notes drop column title;\n",
+    "-- migrate:down\nalter table notes drop column title;\n",
     "20240103000000_tags.sql": "create table tags (id int primary key);\n-- migrate:down\ndrop table tags;\n",
-}  # fmt: skip
+}
 
 SUPABASE_HISTORY = """
 create schema supabase_migrations;
@@ -31,8 +31,10 @@ def pushed_with_supabase(db, versions: dict[str, str]) -> None:
     for version, name in versions.items():
         up = FILES[f"{version}_{name}.sql"].split("-- migrate:down")[0]
         db.execute(up)
-        db.execute("insert into supabase_migrations.schema_migrations values (%s, %s, %s)",
-                   (version, [up.strip()], name))  # fmt: skip
+        db.execute(
+            "insert into supabase_migrations.schema_migrations values (%s, %s, %s)",
+            (version, [up.strip()], name),
+        )
 
 
 def test_adopts_recorded_versions_without_running_them(project, db, db_url):
@@ -70,5 +72,8 @@ def test_no_supabase_history_is_refused(project, db_url):
     root = project(migrations=FILES)
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
         with pytest.raises(MigrationFileError, match="no supabase_migrations.schema_migrations"):
-            adopt_supabase(conn, load_folder(root / "migrations", root),
-                           History(conn, "pggate.schema_migrations"))  # fmt: skip
+            adopt_supabase(
+                conn,
+                load_folder(root / "migrations", root),
+                History(conn, "pggate.schema_migrations"),
+            )

@@ -28,16 +28,29 @@ def test_bulk_run_records_every_migration_with_server_timings(cli, project, db):
     result = cli("migrate", "--env", "test", "--format", "json", cwd=root)
     assert result.exit_code == 0, result.output
     assert applied(db) == ["001", "002", "099"]
-    rows = db.execute("select version, duration_ms, started_at from pggate.schema_migrations order by 1").fetchall()
-    assert all(r["duration_ms"] is not None and r["duration_ms"] >= 0 and r["started_at"] for r in rows)
-    events = db.execute("select details from pggate.events where kind = 'apply' order by id").fetchall()
+    rows = db.execute(
+        "select version, duration_ms, started_at from pggate.schema_migrations order by 1"
+    ).fetchall()
+    assert all(
+        r["duration_ms"] is not None and r["duration_ms"] >= 0 and r["started_at"] for r in rows
+    )
+    events = db.execute(
+        "select details from pggate.events where kind = 'apply' order by id"
+    ).fetchall()
     assert [e["details"].get("batched", False) for e in events] == [True, True, False]
 
 
 def test_failure_in_a_bulk_run_names_the_line_and_keeps_what_came_before(cli, project, db):
-    root = bulk_project(project, {**TASKS, "003_bad.sql": (
-        "create table half (id int);\ninsert into half values (1);\nselect 1 / 0;\n"
-        "-- migrate:down\ndrop table half;\n")})  # fmt: skip
+    root = bulk_project(
+        project,
+        {
+            **TASKS,
+            "003_bad.sql": (
+                "create table half (id int);\ninsert into half values (1);\nselect 1 / 0;\n"
+                "-- migrate:down\ndrop table half;\n"
+            ),
+        },
+    )
     result = cli("migrate", "--env", "test", cwd=root)
     assert result.exit_code == 1
     assert "migrations/003_bad.sql:3:" in result.stderr and "division by zero" in result.stderr
@@ -46,9 +59,16 @@ def test_failure_in_a_bulk_run_names_the_line_and_keeps_what_came_before(cli, pr
 
 
 def test_single_transaction_failure_is_located_and_applies_nothing(cli, project, db):
-    root = bulk_project(project, {**TASKS, "003_bad.sql": (
-        "create table half (id int);\n\nalter table nowhere add column x int;\n"
-        "-- migrate:down\ndrop table half;\n")})  # fmt: skip
+    root = bulk_project(
+        project,
+        {
+            **TASKS,
+            "003_bad.sql": (
+                "create table half (id int);\n\nalter table nowhere add column x int;\n"
+                "-- migrate:down\ndrop table half;\n"
+            ),
+        },
+    )
     result = cli("migrate", "--env", "test", "--single-transaction", cwd=root)
     assert result.exit_code == 1
     assert "migrations/003_bad.sql:3:" in result.stderr
@@ -61,7 +81,9 @@ def test_single_transaction_bulk_run_applies_everything(cli, project, db):
     assert applied(db) == ["001", "002", "099"]
 
 
-@pytest.mark.parametrize("ending", ["-- trailing comment without newline", "select 1 -- no semicolon"])
+@pytest.mark.parametrize(
+    "ending", ["-- trailing comment without newline", "select 1 -- no semicolon"]
+)
 def test_sections_ending_in_a_comment_or_without_semicolon(cli, project, db, ending):
     root = bulk_project(project, {"001_a.sql": f"create table a (id int);\n{ending}"})
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
@@ -69,7 +91,9 @@ def test_sections_ending_in_a_comment_or_without_semicolon(cli, project, db, end
 
 
 def test_a_bulk_migration_that_empties_the_history_is_refused(cli, project, db):
-    root = bulk_project(project, {**TASKS, "003_wipe.sql": "delete from pggate.schema_migrations;\n"})
+    root = bulk_project(
+        project, {**TASKS, "003_wipe.sql": "delete from pggate.schema_migrations;\n"}
+    )
     result = cli("migrate", "--env", "test", cwd=root)
     assert result.exit_code == 1
     assert "damaged pggate's history table" in result.stderr

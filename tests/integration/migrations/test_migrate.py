@@ -175,8 +175,10 @@ def test_status_json_shape(cli, project):
 
 
 def test_status_lists_the_latest_applied_and_every_pending_unless_all(cli, project):
-    many = {f"{n:03d}_t{n}.sql": f"create table t{n} (id int);\n-- migrate:down\ndrop table t{n};"
-            for n in range(1, 15)}  # fmt: skip
+    many = {
+        f"{n:03d}_t{n}.sql": f"create table t{n} (id int);\n-- migrate:down\ndrop table t{n};"
+        for n in range(1, 15)
+    }
     root = project(migrations=many)
     cli("migrate", "--env", "test", "--to", "12", cwd=root)
     text = cli("status", "--env", "test", cwd=root).stdout
@@ -214,10 +216,12 @@ def test_concurrently_in_a_transactional_file_is_refused(cli, project):
 
 
 def test_migration_changing_search_path_and_role_does_not_leak(cli, project, db):
-    root = project(migrations={
-        "001_path.sql": "create schema other; set search_path = other; create table inside (x int);",
-        "002_next.sql": "create table public_again (x int);",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_path.sql": "create schema other; set search_path = other; create table inside (x int);",
+            "002_next.sql": "create table public_again (x int);",
+        }
+    )
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
     assert "public_again" in tables(db)
 
@@ -267,10 +271,15 @@ def test_four_concurrent_runners_apply_each_version_once(run_pggate, project, db
     }
     root = project(migrations=migrations)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "pggate", "migrate", "--env", "test"], cwd=root,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "pggate", "migrate", "--env", "test"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(4)
-    ]  # fmt: skip
+    ]
     codes = [p.wait(timeout=120) for p in procs]
     assert codes == [0, 0, 0, 0], [p.stderr.read() for p in procs]
     assert applied(db) == [f"{i:03d}" for i in range(1, 13)]
@@ -281,27 +290,39 @@ def test_four_concurrent_runners_apply_each_version_once(run_pggate, project, db
 
 
 def test_sigkill_mid_migration_leaves_no_partial_state_and_rerun_completes(project, db, run_pggate):
-    root = project(migrations={
-        "001_a.sql": "create table a (id int);",
-        "002_slow.sql": "create table slow (id int); insert into slow values (1); select pg_sleep(30);",
-    })  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "pggate", "migrate", "--env", "test"], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    root = project(
+        migrations={
+            "001_a.sql": "create table a (id int);",
+            "002_slow.sql": "create table slow (id int); insert into slow values (1); select pg_sleep(30);",
+        }
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pggate", "migrate", "--env", "test"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        row = db.execute("select count(*) as n from pg_stat_activity where query like '%%pg_sleep(30)%%' "
-                         "and pid <> pg_backend_pid()").fetchone()  # fmt: skip
+        row = db.execute(
+            "select count(*) as n from pg_stat_activity where query like '%%pg_sleep(30)%%' "
+            "and pid <> pg_backend_pid()"
+        ).fetchone()
         if row["n"]:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     for _ in range(100):  # the server notices the dead client and rolls back
-        if not db.execute("select count(*) as n from pg_stat_activity where query like '%%pg_sleep(30)%%' "
-                          "and pid <> pg_backend_pid()").fetchone()["n"]:  # fmt: skip
+        if not db.execute(
+            "select count(*) as n from pg_stat_activity where query like '%%pg_sleep(30)%%' "
+            "and pid <> pg_backend_pid()"
+        ).fetchone()["n"]:
             break
-        db.execute("select pg_terminate_backend(pid) from pg_stat_activity where query like '%%pg_sleep(30)%%' "
-                   "and pid <> pg_backend_pid()")  # fmt: skip
+        db.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where query like '%%pg_sleep(30)%%' "
+            "and pid <> pg_backend_pid()"
+        )
         time.sleep(0.1)
     assert "slow" not in tables(db)
     assert applied(db) == ["001"]

@@ -13,7 +13,10 @@ from tests.integration.rollback.test_rollback import fingerprint, pg_dump_schema
 
 def test_every_down_of_the_example_restores_the_previous_schema(tmp_path, db_url):
     example = example_on(tmp_path, db_url)
-    versions = [m.version for m in load_folder(REPO / "examples" / "saas" / "supabase" / "migrations").migrations]
+    versions = [
+        m.version
+        for m in load_folder(REPO / "examples" / "saas" / "supabase" / "migrations").migrations
+    ]
     assert len(versions) >= 5
     api.status(example, "test")  # opens a session: installs the Supabase shim, nothing else
     recorded = {"0": (fingerprint(db_url), pg_dump_schema(db_url))}
@@ -26,5 +29,7 @@ def test_every_down_of_the_example_restores_the_previous_schema(tmp_path, db_url
         assert fingerprint(db_url) == recorded[previous][0], previous
         dumped = pg_dump_schema(db_url)
         assert dumped == recorded[previous][1], "\n".join(
-            difflib.unified_diff(recorded[previous][1].splitlines(), dumped.splitlines(), lineterm="")
+            difflib.unified_diff(
+                recorded[previous][1].splitlines(), dumped.splitlines(), lineterm=""
+            )
         )

@@ -79,9 +79,17 @@ VERSIONS = ["001", "002", "003", "004", "005", "006"]
 
 def pg_dump_schema(url: str) -> str:
     out = subprocess.run(
-        [str(wheel_engine().tool("pg_dump")), "--schema-only", "--no-owner", "--exclude-schema=pggate", url],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            str(wheel_engine().tool("pg_dump")),
+            "--schema-only",
+            "--no-owner",
+            "--exclude-schema=pggate",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     out = re.sub(r"^\\(un)?restrict .*$", "", out, flags=re.M)  # random per-dump tokens (PG 17.6+)
     # Some servers (this CI machine's PostgreSQL 15) stamp a per-creation pg_attver column option.
     return re.sub(r"^ALTER TABLE ONLY .* SET \(pg_attver=\d+\);$", "", out, flags=re.M)
@@ -130,12 +138,14 @@ def test_rollback_to_every_version_matches_a_fresh_migrate(project, db_url, pg_s
 
 
 def test_incomplete_down_is_caught_and_named(cli, project):
-    root = project(migrations={
-        "001_base.sql": "create table t (id int);\n-- migrate:down\ndrop table t;",
-        "002_domain.sql": "create domain positive_int as int check (value > 0);\n"
-                          "alter table t add column p positive_int;\n"
-                          "-- migrate:down\nalter table t drop column p;",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_base.sql": "create table t (id int);\n-- migrate:down\ndrop table t;",
+            "002_domain.sql": "create domain positive_int as int check (value > 0);\n"
+            "alter table t add column p positive_int;\n"
+            "-- migrate:down\nalter table t drop column p;",
+        }
+    )
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
     result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)
     assert result.exit_code == 1, result.output
@@ -146,11 +156,13 @@ def test_incomplete_down_is_caught_and_named(cli, project):
 
 
 def test_missing_down_refuses_before_changing_anything(cli, project, db):
-    root = project(migrations={
-        "001_a.sql": "create table a (id int);",
-        "002_b.sql": "create table b (id int);\n-- migrate:down\ndrop table b;",
-        "003_c.sql": "create table c (id int);",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_a.sql": "create table a (id int);",
+            "002_b.sql": "create table b (id int);\n-- migrate:down\ndrop table b;",
+            "003_c.sql": "create table c (id int);",
+        }
+    )
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
     result = cli("rollback", "--env", "test", "--to", "0", "--yes", cwd=root)
     assert result.exit_code == 2
@@ -216,10 +228,12 @@ def test_diff_between_two_snapshot_files(cli, project, tmp_path):
 @pytest.mark.parametrize("count", [3])
 def test_bulk_runs_record_only_the_last_fingerprint(project, db, count):
     root = project(
-        migrations={f"{i:03d}_t{i}.sql": f"create table t{i} (id int);\n-- migrate:down\ndrop table t{i};"
-                    for i in range(1, count + 1)},
+        migrations={
+            f"{i:03d}_t{i}.sql": f"create table t{i} (id int);\n-- migrate:down\ndrop table t{i};"
+            for i in range(1, count + 1)
+        },
         extra_toml="",
-    )  # fmt: skip
+    )
     toml = (
         (root / "pggate.toml")
         .read_text()
@@ -251,24 +265,28 @@ def test_manual_change_is_reported_as_schema_drift(cli, project, db):
 
 
 def test_health_gates_run_after_a_rollback_and_fail_it_when_unsafe(cli, project):
-    root = project(migrations={
-        "001_notes.sql": "create table public.notes (id int primary key, tenant_id int);\n"
-                         "create index on public.notes (tenant_id);\n"
-                         "-- migrate:down\ndrop table public.notes;\n",
-        "002_rls.sql": "alter table public.notes enable row level security;\n"
-                       "alter table public.notes force row level security;\n"
-                       "create policy notes_tenant on public.notes using "
-                       "(tenant_id = current_setting('app.tenant')::int);\n"
-                       "-- migrate:down\ndrop policy notes_tenant on public.notes;\n"
-                       "alter table public.notes no force row level security;\n"
-                       "alter table public.notes disable row level security;\n",
-    })  # fmt: skip
+    root = project(
+        migrations={
+            "001_notes.sql": "create table public.notes (id int primary key, tenant_id int);\n"
+            "create index on public.notes (tenant_id);\n"
+            "-- migrate:down\ndrop table public.notes;\n",
+            "002_rls.sql": "alter table public.notes enable row level security;\n"
+            "alter table public.notes force row level security;\n"
+            "create policy notes_tenant on public.notes using "
+            "(tenant_id = current_setting('app.tenant')::int);\n"
+            "-- migrate:down\ndrop policy notes_tenant on public.notes;\n"
+            "alter table public.notes no force row level security;\n"
+            "alter table public.notes disable row level security;\n",
+        }
+    )
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
     result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)
     assert result.exit_code == 1, result.output
     health = {g["gate"]: g for g in result.json()["health"]}
     assert set(health) == {"rls", "views", "functions", "traceability"}
-    assert ("RLS001", "public.notes") in {(f["check"], f["object"]) for f in health["rls"]["findings"]}
+    assert ("RLS001", "public.notes") in {
+        (f["check"], f["object"]) for f in health["rls"]["findings"]
+    }
     assert health["traceability"]["status"] == "pass"
     result = cli("rollback", "--env", "test", "--to", "0", "--yes", cwd=root)
     assert result.exit_code == 0, result.output
@@ -276,10 +294,18 @@ def test_health_gates_run_after_a_rollback_and_fail_it_when_unsafe(cli, project)
 
 
 def _bulk_project(project, downs):
-    root = project(migrations={
-        f"{i:03d}_t{i}.sql": f"create table t{i} (id int);\n-- migrate:down\n{downs(i)}" for i in (1, 2, 3)
-    }, extra_toml="[tenancy]\nexposed_schemas = []\n")  # internal tables: the health gates have nothing to say
-    toml = (root / "pggate.toml").read_text().replace("[project]\n", "[project]\nsnapshot_every_up_to = 1\n")
+    root = project(
+        migrations={
+            f"{i:03d}_t{i}.sql": f"create table t{i} (id int);\n-- migrate:down\n{downs(i)}"
+            for i in (1, 2, 3)
+        },
+        extra_toml="[tenancy]\nexposed_schemas = []\n",
+    )  # internal tables: the health gates have nothing to say
+    toml = (
+        (root / "pggate.toml")
+        .read_text()
+        .replace("[project]\n", "[project]\nsnapshot_every_up_to = 1\n")
+    )
     (root / "pggate.toml").write_text(toml)
     return root
 
@@ -291,9 +317,22 @@ def test_a_version_without_a_fingerprint_is_proven_by_a_shadow_replay(cli, proje
     assert result.exit_code == 0, result.output
     proof = result.json()["proof"]
     assert proof["status"] == "proven" and proof["method"] == "shadow"
-    assert not db.execute("select 1 from pg_database where datname like 'pggate_shadow_%'").fetchall()
-    recorded = cli("rollback", "--env", "test", "--to", "0", "--yes", "--prove", "recorded",
-                   "--format", "json", cwd=root)  # fmt: skip
+    assert not db.execute(
+        "select 1 from pg_database where datname like 'pggate_shadow_%'"
+    ).fetchall()
+    recorded = cli(
+        "rollback",
+        "--env",
+        "test",
+        "--to",
+        "0",
+        "--yes",
+        "--prove",
+        "recorded",
+        "--format",
+        "json",
+        cwd=root,
+    )
     assert recorded.json()["proof"]["status"] in ("proven", "unavailable")
 
 

@@ -56,13 +56,22 @@ def test_each_member_sees_only_their_organization(seeded, legacy):
                     conn.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
                 for table in tables:
                     query = sql.SQL("select distinct organization_id::text from {}").format(
-                        sql.Identifier(*table.split(".")))
+                        sql.Identifier(*table.split("."))
+                    )
                     seen = {r["organization_id"] for r in conn.execute(query).fetchall()}
-                    if table in BILLING and role == "viewer" or table == "public.invitations" and role in ("member", "viewer"):
+                    if (
+                        table in BILLING
+                        and role == "viewer"
+                        or table == "public.invitations"
+                        and role in ("member", "viewer")
+                    ):
                         assert seen == set(), (user, table)  # the role may not read these
                     else:
                         assert seen == {org}, (user, table, seen)
-                orgs = [r["id"] for r in conn.execute("select id::text from public.organizations").fetchall()]
+                orgs = [
+                    r["id"]
+                    for r in conn.execute("select id::text from public.organizations").fetchall()
+                ]
                 assert orgs == [org]
 
 
@@ -73,18 +82,26 @@ def test_without_claims_authenticated_sees_nothing_and_members_cannot_write_else
             assert conn.execute("select count(*) as n from public.tasks").fetchone()["n"] == 0
         with conn.transaction(force_rollback=True):
             conn.execute("set local role authenticated")
-            conn.execute("select set_config('request.jwt.claims', %s, true)",
-                         (json.dumps({"sub": "00000000-0000-0000-0000-0000000000a2"}),))  # fmt: skip
+            conn.execute(
+                "select set_config('request.jwt.claims', %s, true)",
+                (json.dumps({"sub": "00000000-0000-0000-0000-0000000000a2"}),),
+            )
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute("insert into public.projects (organization_id, name) values (%s, 'x')",
-                             (GLOBEX,))  # fmt: skip
+                conn.execute(
+                    "insert into public.projects (organization_id, name) values (%s, 'x')",
+                    (GLOBEX,),
+                )
         with conn.transaction(force_rollback=True):  # a viewer cannot write in their own org
             conn.execute("set local role authenticated")
-            conn.execute("select set_config('request.jwt.claims', %s, true)",
-                         (json.dumps({"sub": "00000000-0000-0000-0000-0000000000b2"}),))  # fmt: skip
+            conn.execute(
+                "select set_config('request.jwt.claims', %s, true)",
+                (json.dumps({"sub": "00000000-0000-0000-0000-0000000000b2"}),),
+            )
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute("insert into public.projects (organization_id, name) values (%s, 'x')",
-                             (GLOBEX,))  # fmt: skip
+                conn.execute(
+                    "insert into public.projects (organization_id, name) values (%s, 'x')",
+                    (GLOBEX,),
+                )
 
 
 def test_changes_are_audited_with_the_actor(seeded):
@@ -92,9 +109,12 @@ def test_changes_are_audited_with_the_actor(seeded):
     with psycopg.connect(seeded, autocommit=True, row_factory=dict_row) as conn:
         with conn.transaction(force_rollback=True):
             conn.execute("set local role authenticated")
-            conn.execute("select set_config('request.jwt.claims', %s, true)",
-                         (json.dumps({"sub": member}),))  # fmt: skip
-            conn.execute("insert into public.projects (organization_id, name) values (%s, 'New')", (ACME,))
+            conn.execute(
+                "select set_config('request.jwt.claims', %s, true)", (json.dumps({"sub": member}),)
+            )
+            conn.execute(
+                "insert into public.projects (organization_id, name) values (%s, 'New')", (ACME,)
+            )
             conn.execute("reset role")
             row = conn.execute(
                 "select p.created_by::text as created_by, a.actor::text as actor, a.action "

@@ -122,43 +122,66 @@ def test_a_teams_project_with_storage_policies_applies_and_rolls_back(cli, tmp_p
     result = cli("migrate", "--env", "test", cwd=root)
     assert result.exit_code == 0, result.output
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
-        conn.execute("insert into auth.users (id, email, raw_user_meta_data) values "
-                     "('00000000-0000-0000-0000-000000000001', 'a@t.test', '{\"team\": \"Red\"}')")  # fmt: skip
+        conn.execute(
+            "insert into auth.users (id, email, raw_user_meta_data) values "
+            "('00000000-0000-0000-0000-000000000001', 'a@t.test', '{\"team\": \"Red\"}')"
+        )
         team = conn.execute("select id, length(invite_code) as n from public.teams").fetchone()
         assert team["n"] == 24
-        conn.execute("insert into public.team_members (team_id, user_id) values (%s, "
-                     "'00000000-0000-0000-0000-000000000001')", (team["id"],))  # fmt: skip
+        conn.execute(
+            "insert into public.team_members (team_id, user_id) values (%s, "
+            "'00000000-0000-0000-0000-000000000001')",
+            (team["id"],),
+        )
         with conn.transaction():
             conn.execute("set local role authenticated")
-            conn.execute("select set_config('request.jwt.claims', "
-                         "'{\"sub\": \"00000000-0000-0000-0000-000000000001\"}', true)")  # fmt: skip
-            assert [r["name"] for r in conn.execute("select name from public.teams").fetchall()] == ["Red"]
-            conn.execute("insert into storage.objects (bucket_id, name) values ('team-files', %s)",
-                         (f"{team['id']}/plan.pdf",))  # fmt: skip
+            conn.execute(
+                "select set_config('request.jwt.claims', "
+                '\'{"sub": "00000000-0000-0000-0000-000000000001"}\', true)'
+            )
+            assert [
+                r["name"] for r in conn.execute("select name from public.teams").fetchall()
+            ] == ["Red"]
+            conn.execute(
+                "insert into storage.objects (bucket_id, name) values ('team-files', %s)",
+                (f"{team['id']}/plan.pdf",),
+            )
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 with conn.transaction():
-                    conn.execute("insert into storage.objects (bucket_id, name) values "
-                                 "('team-files', %s)", (f"{team['id']}/run.exe",))  # fmt: skip
+                    conn.execute(
+                        "insert into storage.objects (bucket_id, name) values ('team-files', %s)",
+                        (f"{team['id']}/run.exe",),
+                    )
         conn.execute("delete from storage.objects")
     result = cli("rollback", "--env", "test", "--to", "0", "--yes", "--format", "json", cwd=root)
     assert result.exit_code == 0, result.output
     assert result.json()["proof"]["status"] == "proven"
 
 
-def test_a_project_with_cron_net_and_vault_applies_on_stand_ins(cli, tmp_path, db_url, server_version):
+def test_a_project_with_cron_net_and_vault_applies_on_stand_ins(
+    cli, tmp_path, db_url, server_version
+):
     if server_version < 180000:
         pytest.skip("pg_cron, pg_net and supabase_vault stand-ins need PostgreSQL 18")
     root = supabase_project(tmp_path / "jobs", db_url, JOBS)
     result = cli("migrate", "--env", "test", cwd=root)
     assert result.exit_code == 0, result.output
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
-        job = conn.execute("select schedule, command from cron.job where jobname = 'nightly-digest'").fetchone()
+        job = conn.execute(
+            "select schedule, command from cron.job where jobname = 'nightly-digest'"
+        ).fetchone()
         assert job == {"schedule": "0 3 * * *", "command": "select public.send_digest()"}
         request = conn.execute("select public.send_digest() as id").fetchone()["id"]
-        queued = conn.execute("select method, url, headers ->> 'Authorization' as auth "
-                              "from net.http_request_queue where id = %s", (request,)).fetchone()  # fmt: skip
-        assert queued == {"method": "POST", "url": "https://hooks.example.test/digest",
-                          "auth": "Bearer local-only-token"}  # fmt: skip
+        queued = conn.execute(
+            "select method, url, headers ->> 'Authorization' as auth "
+            "from net.http_request_queue where id = %s",
+            (request,),
+        ).fetchone()
+        assert queued == {
+            "method": "POST",
+            "url": "https://hooks.example.test/digest",
+            "auth": "Bearer local-only-token",
+        }
         assert conn.execute("select count(*) as n from net._http_response").fetchone()["n"] == 0
     result = cli("rollback", "--env", "test", "--to", "0", "--yes", "--format", "json", cwd=root)
     assert result.exit_code == 0, result.output

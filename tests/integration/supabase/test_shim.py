@@ -50,19 +50,41 @@ def test_installed_on_a_local_environment_and_idempotent(tmp_path, db_url):
         assert not session.shim.installed  # second run: already in place, nothing changed
     assert _fingerprint(db_url) == before
     with psycopg.connect(db_url, row_factory=dict_row) as conn:
-        roles = {r["rolname"]: r for r in conn.execute(
-            "select rolname, rolbypassrls, rolcanlogin from pg_roles where rolname = any(%s)",
-            (["anon", "authenticated", "service_role", "authenticator", "supabase_admin"],),
-        ).fetchall()}  # fmt: skip
-        assert set(roles) == {"anon", "authenticated", "service_role", "authenticator", "supabase_admin"}
+        roles = {
+            r["rolname"]: r
+            for r in conn.execute(
+                "select rolname, rolbypassrls, rolcanlogin from pg_roles where rolname = any(%s)",
+                (["anon", "authenticated", "service_role", "authenticator", "supabase_admin"],),
+            ).fetchall()
+        }
+        assert set(roles) == {
+            "anon",
+            "authenticated",
+            "service_role",
+            "authenticator",
+            "supabase_admin",
+        }
         assert roles["service_role"]["rolbypassrls"] and not roles["anon"]["rolbypassrls"]
-        schemas = {r["nspname"] for r in conn.execute("select nspname from pg_namespace").fetchall()}
+        schemas = {
+            r["nspname"] for r in conn.execute("select nspname from pg_namespace").fetchall()
+        }
         assert {"auth", "storage", "extensions"} <= schemas
-        columns = {r["column_name"] for r in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'auth' and table_name = 'users'").fetchall()}  # fmt: skip
-        assert {"id", "email", "raw_app_meta_data", "raw_user_meta_data", "confirmed_at",
-                "is_anonymous", "encrypted_password"} <= columns  # fmt: skip
+        columns = {
+            r["column_name"]
+            for r in conn.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'auth' and table_name = 'users'"
+            ).fetchall()
+        }
+        assert {
+            "id",
+            "email",
+            "raw_app_meta_data",
+            "raw_user_meta_data",
+            "confirmed_at",
+            "is_anonymous",
+            "encrypted_password",
+        } <= columns
         assert conn.execute("show search_path").fetchone()["search_path"] == (
             '"$user", public, extensions'
         )
@@ -71,16 +93,22 @@ def test_installed_on_a_local_environment_and_idempotent(tmp_path, db_url):
             "where n.nspname = 'extensions'"
         ).fetchall()
         assert {"uuid-ossp", "pgcrypto"} <= {r["extname"] for r in installed}
-        assert conn.execute(
-            "select count(*) as n from pg_publication where pubname = 'supabase_realtime'"
-        ).fetchone()["n"] == 1
+        assert (
+            conn.execute(
+                "select count(*) as n from pg_publication where pubname = 'supabase_realtime'"
+            ).fetchone()["n"]
+            == 1
+        )
         # Unqualified, through the database's search_path, as Supabase projects call them.
         row = conn.execute(
             "select uuid_generate_v4() is not null as v4, encode(digest('abc', 'sha256'), 'hex') as d, "
             "length(gen_random_bytes(20)) as n"
         ).fetchone()
-        assert row == {"v4": True, "n": 20,
-                       "d": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}  # fmt: skip
+        assert row == {
+            "v4": True,
+            "n": 20,
+            "d": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        }
 
 
 def test_never_installed_on_a_non_local_environment(tmp_path, db_url):
@@ -90,14 +118,21 @@ def test_never_installed_on_a_non_local_environment(tmp_path, db_url):
         assert session.shim is None
     assert "supabase.shim" not in events.kinds()
     with psycopg.connect(db_url) as conn:
-        assert conn.execute("select to_regnamespace('auth'), to_regnamespace('storage')").fetchone() == (
-            None, None,
-        )  # fmt: skip
+        assert conn.execute(
+            "select to_regnamespace('auth'), to_regnamespace('storage')"
+        ).fetchone() == (
+            None,
+            None,
+        )
 
 
 def test_auth_functions_read_json_and_legacy_claims(shimmed, db_url):
-    claims = {"sub": ALICE, "role": "authenticated", "email": "alice@acme.test",
-              "app_metadata": {"plan": "pro"}}  # fmt: skip
+    claims = {
+        "sub": ALICE,
+        "role": "authenticated",
+        "email": "alice@acme.test",
+        "app_metadata": {"plan": "pro"},
+    }
     with psycopg.connect(db_url, row_factory=dict_row) as conn:
         with conn.transaction():
             conn.execute("set local role authenticated")
@@ -106,7 +141,12 @@ def test_auth_functions_read_json_and_legacy_claims(shimmed, db_url):
                 "select auth.uid()::text as uid, auth.role() as role, auth.email() as email, "
                 "auth.jwt() -> 'app_metadata' ->> 'plan' as plan"
             ).fetchone()
-            assert row == {"uid": ALICE, "role": "authenticated", "email": "alice@acme.test", "plan": "pro"}
+            assert row == {
+                "uid": ALICE,
+                "role": "authenticated",
+                "email": "alice@acme.test",
+                "plan": "pro",
+            }
         with conn.transaction():  # PostgREST before v9: one setting per claim
             conn.execute("set local role authenticated")
             for key, value in (("sub", ALICE), ("role", "authenticated"), ("email", "a@b.test")):
@@ -132,19 +172,26 @@ def test_storage_tables_and_helpers(shimmed, db_url):
             "select relname, relrowsecurity from pg_class where relnamespace = 'storage'::regnamespace "
             "and relkind = 'r' order by 1"
         ).fetchall()
-        assert rls == [{"relname": "buckets", "relrowsecurity": True},
-                       {"relname": "objects", "relrowsecurity": True}]  # fmt: skip
+        assert rls == [
+            {"relname": "buckets", "relrowsecurity": True},
+            {"relname": "objects", "relrowsecurity": True},
+        ]
         conn.execute("insert into storage.buckets (id, name) values ('avatars', 'avatars')")
-        conn.execute("insert into storage.objects (bucket_id, name) values ('avatars', 'u1/me.png')")
+        conn.execute(
+            "insert into storage.objects (bucket_id, name) values ('avatars', 'u1/me.png')"
+        )
         tokens = conn.execute("select path_tokens from storage.objects").fetchone()["path_tokens"]
         assert tokens == ["u1", "me.png"]
 
 
 def test_a_real_extension_wins_over_a_stand_in(shimmed, db_url, server_version):
     with psycopg.connect(db_url, row_factory=dict_row) as conn:
-        comments = {r["name"]: r["comment"] or "" for r in conn.execute(
-            "select name, comment from pg_available_extensions where name in ('pgcrypto', 'plpgsql')"
-        ).fetchall()}  # fmt: skip
+        comments = {
+            r["name"]: r["comment"] or ""
+            for r in conn.execute(
+                "select name, comment from pg_available_extensions where name in ('pgcrypto', 'plpgsql')"
+            ).fetchall()
+        }
         assert "STAND-IN" not in comments["plpgsql"]
         if server_version >= 180000:
             path = conn.execute("show extension_control_path").fetchone()["extension_control_path"]
@@ -192,14 +239,22 @@ def test_pgjwt_stand_in_signs_like_the_real_one(shimmed, db_url, standin_server)
 
     payload = '{"sub":"1","role":"authenticated"}'
     signables = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(payload.encode())
-    expected = signables + "." + b64(hmac.new(b"s3cret", signables.encode(), hashlib.sha256).digest())
+    expected = (
+        signables + "." + b64(hmac.new(b"s3cret", signables.encode(), hashlib.sha256).digest())
+    )
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
         conn.execute("create extension pgjwt with schema extensions")
         token = conn.execute("select sign(%s::json, 's3cret') as t", (payload,)).fetchone()["t"]
         assert token == expected
-        row = conn.execute("select valid, payload ->> 'sub' as sub from verify(%s, 's3cret')",
-                           (token,)).fetchone()  # fmt: skip
+        row = conn.execute(
+            "select valid, payload ->> 'sub' as sub from verify(%s, 's3cret')", (token,)
+        ).fetchone()
         assert row == {"valid": True, "sub": "1"}
-        assert conn.execute("select valid from verify(%s, 'wrong')", (token,)).fetchone()["valid"] is False
-        v3 = conn.execute("select uuid_generate_v3(uuid_ns_dns(), 'www.example.com')::text as u").fetchone()
+        assert (
+            conn.execute("select valid from verify(%s, 'wrong')", (token,)).fetchone()["valid"]
+            is False
+        )
+        v3 = conn.execute(
+            "select uuid_generate_v3(uuid_ns_dns(), 'www.example.com')::text as u"
+        ).fetchone()
         assert v3["u"] == "5df41881-3aed-3515-88a7-2f4a814cf09e"  # RFC 4122 / Python's uuid3

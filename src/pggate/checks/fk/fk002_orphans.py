@@ -100,25 +100,39 @@ class OrphanedRows(Check):
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
-            label = (f"{row['child_schema']}.{row['child_table']}({', '.join(row['child_columns'])}) -> "
-                     f"{row['parent_schema']}.{row['parent_table']}")  # fmt: skip
+            label = (
+                f"{row['child_schema']}.{row['child_table']}({', '.join(row['child_columns'])}) -> "
+                f"{row['parent_schema']}.{row['parent_table']}"
+            )
             if row["error"]:
-                yield self.finding(label, f"orphan check of {row['name']} did not finish: {row['error']}",
-                                   "raise [gates.fk] statement_timeout, or check it off-peak",
-                                   severity=Severity.WARNING)  # fmt: skip
+                yield self.finding(
+                    label,
+                    f"orphan check of {row['name']} did not finish: {row['error']}",
+                    "raise [gates.fk] statement_timeout, or check it off-peak",
+                    severity=Severity.WARNING,
+                )
             elif row["orphans"]:
                 samples = "; ".join(f"({s})" for s in row["samples"])
                 yield self.finding(
-                    label, f"{row['orphans']} row(s) of {row['child_schema']}.{row['child_table']} point at no "
+                    label,
+                    f"{row['orphans']} row(s) of {row['child_schema']}.{row['child_table']} point at no "
                     f"{row['parent_schema']}.{row['parent_table']} row ({row['name']}); sample keys: {samples}",
                     "delete or repair the orphans, then validate the constraint",
-                    orphans=row["orphans"], sample_keys=row["samples"],
-                )  # fmt: skip
+                    orphans=row["orphans"],
+                    sample_keys=row["samples"],
+                )
 
 
 def _logical(spec: str) -> dict[str, Any]:
     fk = parse_foreign_key(spec)
     child, parent = split_qualified(fk.child.table), split_qualified(fk.parent.table)
-    return {"child_schema": child[0], "child_table": child[-1], "parent_schema": parent[0],
-            "parent_table": parent[-1], "name": f"logical {spec}", "match": "s",
-            "child_columns": fk.child.columns, "parent_columns": fk.parent.columns}  # fmt: skip
+    return {
+        "child_schema": child[0],
+        "child_table": child[-1],
+        "parent_schema": parent[0],
+        "parent_table": parent[-1],
+        "name": f"logical {spec}",
+        "match": "s",
+        "child_columns": fk.child.columns,
+        "parent_columns": fk.parent.columns,
+    }

@@ -50,4 +50,4 @@ class UnindexedForeignKey(Check):
                 f"{row['table_name']}({row['columns']})",
                 f"foreign key {row['name']} on {row['table_name']}({row['columns']}) has no index leading with its columns",
                 f"create index concurrently on {row['table_name']} ({row['columns']})",
-            )  # fmt: skip
+            )

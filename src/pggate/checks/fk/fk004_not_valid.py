@@ -33,6 +33,7 @@ class NotValidForeignKey(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                f"{row['table_name']}.{row['name']}", f"foreign key {row['name']} on {row['table_name']} is NOT VALID",
+                f"{row['table_name']}.{row['name']}",
+                f"foreign key {row['name']} on {row['table_name']} is NOT VALID",
                 f"alter table {row['table_name']} validate constraint {row['name']}",
-            )  # fmt: skip
+            )

@@ -34,6 +34,7 @@ class DefinerWithoutSearchPath(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"SECURITY DEFINER function {row['name']} has no fixed search_path",
+                row["name"],
+                f"SECURITY DEFINER function {row['name']} has no fixed search_path",
                 f"alter function {row['name']} set search_path = '' (and schema-qualify its names)",
-            )  # fmt: skip
+            )

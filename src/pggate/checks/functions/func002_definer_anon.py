@@ -38,6 +38,7 @@ class DefinerExecutableByAnon(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"SECURITY DEFINER function {row['name']} is executable by anon/public",
+                row["name"],
+                f"SECURITY DEFINER function {row['name']} is executable by anon/public",
                 f"revoke execute on function {row['name']} from public, anon",
-            )  # fmt: skip
+            )

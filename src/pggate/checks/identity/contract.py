@@ -64,9 +64,11 @@ def parse_foreign_key(spec: str) -> ForeignKey:
         )
     action = match["action"]
     return ForeignKey(
-        spec, parse_key(f"{match['child']}({match['ccols']})"), parse_key(f"{match['parent']}({match['pcols']})"),
+        spec,
+        parse_key(f"{match['child']}({match['ccols']})"),
+        parse_key(f"{match['parent']}({match['pcols']})"),
         DELETE_ACTIONS[" ".join(action.lower().split())] if action else None,
-    )  # fmt: skip
+    )
 
 
 class IdentityContract(BaseModel):
@@ -109,12 +111,22 @@ class IdentityContract(BaseModel):
             for k in [parse_key(s)]
         ]
         fks = [
-            {"spec": fk.spec, "child": fk.child.table, "ccols": fk.child.columns, "parent": fk.parent.table,
-             "pcols": fk.parent.columns, "on_delete": fk.on_delete}
+            {
+                "spec": fk.spec,
+                "child": fk.child.table,
+                "ccols": fk.child.columns,
+                "parent": fk.parent.table,
+                "pcols": fk.parent.columns,
+                "on_delete": fk.on_delete,
+            }
             for fk in map(parse_foreign_key, self.foreign_keys)
-        ]  # fmt: skip
-        return {"tables": json.dumps(self.tables), "columns": json.dumps(columns),
-                "keys": json.dumps(keys), "fks": json.dumps(fks)}  # fmt: skip
+        ]
+        return {
+            "tables": json.dumps(self.tables),
+            "columns": json.dumps(columns),
+            "keys": json.dumps(keys),
+            "fks": json.dumps(fks),
+        }
 
 
 def contract(ctx: CheckContext) -> IdentityContract:

@@ -24,5 +24,8 @@ class RequiredTableMissing(ContractCheck):
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
-            yield self.finding(row["name"], f"required table {row['name']} does not exist",
-                               f"create {row['name']} in a migration")  # fmt: skip
+            yield self.finding(
+                row["name"],
+                f"required table {row['name']} does not exist",
+                f"create {row['name']} in a migration",
+            )

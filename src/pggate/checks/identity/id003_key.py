@@ -37,5 +37,8 @@ class RequiredKeyMissing(ContractCheck):
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
-            yield self.finding(row["name"], f"no primary key or unique index on {row['name']}",
-                               f"add a unique constraint on {row['name']}")  # fmt: skip
+            yield self.finding(
+                row["name"],
+                f"no primary key or unique index on {row['name']}",
+                f"add a unique constraint on {row['name']}",
+            )

@@ -49,10 +49,14 @@ class RequiredForeignKeyMissing(ContractCheck):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             if row["actual"] is None:
-                yield self.finding(row["name"], f"required foreign key {row['name']} does not exist",
-                                   "add it in a migration")  # fmt: skip
+                yield self.finding(
+                    row["name"],
+                    f"required foreign key {row['name']} does not exist",
+                    "add it in a migration",
+                )
             elif row["wanted"] and row["actual"] != row["wanted"]:
                 yield self.finding(
-                    row["name"], f"foreign key {row['name']} is on delete {ACTION_WORDS[row['actual']]}",
+                    row["name"],
+                    f"foreign key {row['name']} is on delete {ACTION_WORDS[row['actual']]}",
                     f"recreate it with on delete {ACTION_WORDS[row['wanted']]}",
-                )  # fmt: skip
+                )

@@ -62,16 +62,20 @@ def measure_all(ctx: CheckContext) -> dict[str, Any] | None:
     folder = ctx.project.root / settings.path
     if not folder.is_dir():
         if "path" in ctx.project.settings.gates.get("perf", {}):
-            raise ConfigError(f"[gates.perf] path {settings.path!r} is not a folder",
-                              hint="create it or fix the path in pggate.toml")  # fmt: skip
+            raise ConfigError(
+                f"[gates.perf] path {settings.path!r} is not a folder",
+                hint="create it or fix the path in pggate.toml",
+            )
         return None
     files = sqlfiles.load(folder, ctx.project.root, DIRECTIVES)
     seed = ctx.project.root / settings.seed if settings.seed else None
     with rolled_back(ctx.conn):
         actors = sqlfiles.Actors(ctx, seed)
         seeded, seed_error = actors.seed_if_empty()
-        measured = [measure(ctx.conn, actors, f, repeat=settings.repeat, warmup=settings.warmup)
-                    for f in files]  # fmt: skip
+        measured = [
+            measure(ctx.conn, actors, f, repeat=settings.repeat, warmup=settings.warmup)
+            for f in files
+        ]
     return {
         "taken_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "server_version": ctx.session.info.version if ctx.session is not None else None,
@@ -100,8 +104,14 @@ def compare(ctx: CheckContext, before: dict[str, Any] | None, now: dict[str, Any
     """Findings and the before/after table of ``now`` against the baseline ``before``."""
     settings = config(ctx)
     if before is None:
-        return GateResult("perf", (), 0.0, {"after": now}, CHECKS,
-                          skipped="no baseline to compare with: save one with pggate bench --save NAME")  # fmt: skip
+        return GateResult(
+            "perf",
+            (),
+            0.0,
+            {"after": now},
+            CHECKS,
+            skipped="no baseline to compare with: save one with pggate bench --save NAME",
+        )
     findings: list[Finding] = []
     rows = []
     for file, data in now["queries"].items():
@@ -111,9 +121,13 @@ def compare(ctx: CheckContext, before: dict[str, Any] | None, now: dict[str, Any
         found = Slower.compare(base, after, settings) + IndexScanLost.compare(base, after)
         findings.extend(found)
         rows.append(_row(file, base, after, found))
-    summary = {"baseline": before.get("name"), "baseline_taken_at": before.get("taken_at"),
-               "threshold": settings.threshold, "noise_floor_ms": settings.noise_floor_ms,
-               "queries": rows}  # fmt: skip
+    summary = {
+        "baseline": before.get("name"),
+        "baseline_taken_at": before.get("taken_at"),
+        "threshold": settings.threshold,
+        "noise_floor_ms": settings.noise_floor_ms,
+        "queries": rows,
+    }
     return GateResult("perf", tuple(findings), 0.0, summary, CHECKS)
 
 
@@ -122,14 +136,22 @@ def _saved(ctx: CheckContext, settings: PerfConfig) -> dict[str, Any] | None:
     return baselines.load(ctx.project.root, env, ctx.options.get("baseline") or settings.baseline)
 
 
-def _row(file: str, before: Measurement | None, after: Measurement,
-         found: list[Finding]) -> dict[str, Any]:  # fmt: skip
+def _row(
+    file: str, before: Measurement | None, after: Measurement, found: list[Finding]
+) -> dict[str, Any]:
     """One line of the before/after table of the report."""
-    row: dict[str, Any] = {"file": file, "after": after.to_dict(),
-                           "before": before.to_dict() if before else None,
-                           "status": "fail" if any(f.check == Slower.id for f in found)
-                           else "warn" if found
-                           else "new" if before is None or not before.ok else "pass"}  # fmt: skip
+    row: dict[str, Any] = {
+        "file": file,
+        "after": after.to_dict(),
+        "before": before.to_dict() if before else None,
+        "status": "fail"
+        if any(f.check == Slower.id for f in found)
+        else "warn"
+        if found
+        else "new"
+        if before is None or not before.ok
+        else "pass",
+    }
     if before is not None and before.ok and after.ok and before.median_ms > 0:
         row["change"] = round(after.median_ms / before.median_ms - 1, 4)
     return row

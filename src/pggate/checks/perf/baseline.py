@@ -26,8 +26,10 @@ def folder(root: Path, env: str) -> Path:
 def path_of(root: Path, env: str, name: str) -> Path:
     """The file of baseline ``name`` (the name is checked: it becomes a file name)."""
     if not _NAME.match(name):
-        raise ConfigError(f"baseline name {name!r} is not usable as a file name",
-                          hint="use letters, digits, dots, dashes and underscores")  # fmt: skip
+        raise ConfigError(
+            f"baseline name {name!r} is not usable as a file name",
+            hint="use letters, digits, dots, dashes and underscores",
+        )
     return folder(root, env) / f"{name}.json"
 
 
@@ -49,10 +51,13 @@ def load(root: Path, env: str, name: str | None = None) -> dict[str, Any] | None
     else:
         path = path_of(root, env, name)
         if not path.is_file():
-            raise ConfigError(f"no baseline {name!r} for environment {env!r} ({path})",
-                              hint=f"save one first: pggate bench --env {env} --save {name}")  # fmt: skip
+            raise ConfigError(
+                f"no baseline {name!r} for environment {env!r} ({path})",
+                hint=f"save one first: pggate bench --env {env} --save {name}",
+            )
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"baseline {path} is not valid JSON: {exc}",
-                          hint="delete it and save it again") from None  # fmt: skip
+        raise ConfigError(
+            f"baseline {path} is not valid JSON: {exc}", hint="delete it and save it again"
+        ) from None

@@ -42,31 +42,45 @@ class Measurement:
 
     def scans(self, kinds: frozenset[str]) -> set[str]:
         """Tables scanned with one of ``kinds`` of node."""
-        return {node.split(" on ", 1)[1] for node in self.nodes
-                if " on " in node and node.split(" on ", 1)[0] in kinds}  # fmt: skip
+        return {
+            node.split(" on ", 1)[1]
+            for node in self.nodes
+            if " on " in node and node.split(" on ", 1)[0] in kinds
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """For baselines and the gate summary (samples left out)."""
         data: dict[str, Any] = {"file": self.file}
         if self.error is not None:
             return {**data, "error": self.error}
-        return {**data, "median_ms": round(self.median_ms, 4), "p95_ms": round(self.p95_ms, 4),
-                "min_ms": round(self.min_ms, 4), "runs": self.runs,
-                "total_cost": self.total_cost, "nodes": list(self.nodes)}  # fmt: skip
+        return {
+            **data,
+            "median_ms": round(self.median_ms, 4),
+            "p95_ms": round(self.p95_ms, 4),
+            "min_ms": round(self.min_ms, 4),
+            "runs": self.runs,
+            "total_cost": self.total_cost,
+            "nodes": list(self.nodes),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
         """Rebuild from ``to_dict()``."""
         return cls(
-            file=data["file"], median_ms=data.get("median_ms", 0.0), p95_ms=data.get("p95_ms", 0.0),
-            min_ms=data.get("min_ms", 0.0), runs=data.get("runs", 0),
-            total_cost=data.get("total_cost", 0.0), nodes=tuple(data.get("nodes", ())),
+            file=data["file"],
+            median_ms=data.get("median_ms", 0.0),
+            p95_ms=data.get("p95_ms", 0.0),
+            min_ms=data.get("min_ms", 0.0),
+            runs=data.get("runs", 0),
+            total_cost=data.get("total_cost", 0.0),
+            nodes=tuple(data.get("nodes", ())),
             error=data.get("error"),
-        )  # fmt: skip
+        )
 
 
-def measure(conn: psycopg.Connection[Any], actors: Actors, check: SqlFile, *, repeat: int,
-            warmup: int) -> Measurement:  # fmt: skip
+def measure(
+    conn: psycopg.Connection[Any], actors: Actors, check: SqlFile, *, repeat: int, warmup: int
+) -> Measurement:
     """Time the file's last statement (earlier ones are setup) as the file's role."""
     with savepoint(conn):
         try:

@@ -31,25 +31,35 @@ class Slower(GateCheck):
     severity = Severity.ERROR
 
     @classmethod
-    def compare(cls, before: Measurement | None, after: Measurement,
-                settings: PerfConfig) -> list[Finding]:  # fmt: skip
+    def compare(
+        cls, before: Measurement | None, after: Measurement, settings: PerfConfig
+    ) -> list[Finding]:
         """The finding when ``after`` is slower than ``before`` beyond threshold and noise."""
         if before is None or not before.ok:
             return []
         if not after.ok:
-            return [cls().finding(after.file, f"bench query fails now: {after.error}",
-                                  "it ran before the migration; fix the query or the schema")]  # fmt: skip
+            return [
+                cls().finding(
+                    after.file,
+                    f"bench query fails now: {after.error}",
+                    "it ran before the migration; fix the query or the schema",
+                )
+            ]
         growth = after.median_ms - before.median_ms
         relative = growth / before.median_ms if before.median_ms > 0 else float("inf")
         if relative <= settings.threshold or growth <= settings.noise_floor_ms:
             return []
         if after.median_ms <= before.p95_ms:  # inside the baseline's own spread
             return []
-        return [cls().finding(
-            after.file,
-            f"median {before.median_ms:.2f} ms -> {after.median_ms:.2f} ms "
-            f"(+{relative:.0%}, threshold {settings.threshold:.0%})",
-            "compare the plans (details.before/after); restore the index or accept with a new baseline",
-            before_ms=round(before.median_ms, 3), after_ms=round(after.median_ms, 3),
-            before_plan=list(before.nodes), after_plan=list(after.nodes),
-        )]  # fmt: skip
+        return [
+            cls().finding(
+                after.file,
+                f"median {before.median_ms:.2f} ms -> {after.median_ms:.2f} ms "
+                f"(+{relative:.0%}, threshold {settings.threshold:.0%})",
+                "compare the plans (details.before/after); restore the index or accept with a new baseline",
+                before_ms=round(before.median_ms, 3),
+                after_ms=round(after.median_ms, 3),
+                before_plan=list(before.nodes),
+                after_plan=list(after.nodes),
+            )
+        ]

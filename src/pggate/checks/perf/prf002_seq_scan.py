@@ -31,6 +31,12 @@ class IndexScanLost(GateCheck):
         lost = (before.scans(INDEX_SCANS) - after.scans(INDEX_SCANS)) & after.scans(
             frozenset({"Seq Scan"})
         )
-        return [cls().finding(after.file, f"{table}: index scan before, sequential scan now",
-                              f"restore an index on {table} the query can use", table=table)
-                for table in sorted(lost)]  # fmt: skip
+        return [
+            cls().finding(
+                after.file,
+                f"{table}: index scan before, sequential scan now",
+                f"restore an index on {table} the query can use",
+                table=table,
+            )
+            for table in sorted(lost)
+        ]

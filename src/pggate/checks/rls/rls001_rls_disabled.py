@@ -29,13 +29,15 @@ class RlsDisabled(Check):
         # From the tables query the context runs anyway (one pass over pg_class).
         return [
             {"name": t.qualified, "tenant_scoped": t.tenant}
-            for t in ctx.table_security() if t.exposed and not t.rls
-        ]  # fmt: skip
+            for t in ctx.table_security()
+            if t.exposed and not t.rls
+        ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             scope = "tenant-scoped table" if row["tenant_scoped"] else "table in an exposed schema"
             yield self.finding(
-                row["name"], f"{scope} {row['name']} has row-level security disabled",
+                row["name"],
+                f"{scope} {row['name']} has row-level security disabled",
                 f"alter table {row['name']} enable row level security; then add policies",
-            )  # fmt: skip
+            )

@@ -27,12 +27,14 @@ class RlsNotForced(Check):
         # From the tables query the context runs anyway (one pass over pg_class).
         return [
             {"name": t.qualified, "owner": t.owner}
-            for t in ctx.table_security() if t.tenant and t.rls and not t.forced
-        ]  # fmt: skip
+            for t in ctx.table_security()
+            if t.tenant and t.rls and not t.forced
+        ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"RLS on {row['name']} is not forced: its owner {row['owner']} bypasses it",
+                row["name"],
+                f"RLS on {row['name']} is not forced: its owner {row['owner']} bypasses it",
                 f"alter table {row['name']} force row level security",
-            )  # fmt: skip
+            )

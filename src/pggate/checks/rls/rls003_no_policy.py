@@ -31,12 +31,14 @@ class RlsNoPolicy(Check):
         with_policies = {p["name"] for p in ctx.policies()}
         return [
             {"name": t.qualified}
-            for t in ctx.table_security() if t.rls and t.qualified not in with_policies
-        ]  # fmt: skip
+            for t in ctx.table_security()
+            if t.rls and t.qualified not in with_policies
+        ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"{row['name']} has RLS enabled but no policy: every row is denied",
+                row["name"],
+                f"{row['name']} has RLS enabled but no policy: every row is denied",
                 "add policies for the commands the API needs (select, insert, update, delete)",
-            )  # fmt: skip
+            )

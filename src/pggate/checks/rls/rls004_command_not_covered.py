@@ -65,8 +65,9 @@ class CommandNotCovered(Check):
         for row in rows:
             command = COMMANDS[row["command"]]
             yield self.finding(
-                row["name"], f"no policy on {row['name']} permits {command.upper()} for role {role}",
+                row["name"],
+                f"no policy on {row['name']} permits {command.upper()} for role {role}",
                 f"create policy ... on {row['name']} for {command} to {role} ...; or revoke "
                 f"{command} from {role} to make the denial explicit",
                 command=command,
-            )  # fmt: skip
+            )

@@ -28,10 +28,12 @@ class AlwaysTruePolicy(Check):
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         return [
-            p for p in ctx.policies()
-            if p["tenant_scoped"] and p["permissive"]
+            p
+            for p in ctx.policies()
+            if p["tenant_scoped"]
+            and p["permissive"]
             and (_is_true(p["using_expr"]) or _is_true(p["check_expr"]))
-        ]  # fmt: skip
+        ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
@@ -41,11 +43,12 @@ class AlwaysTruePolicy(Check):
                 else "WITH CHECK"
             )
             yield self.finding(
-                row["name"], f"policy {row['policy']} on {row['name']} has {clause} (true): "
+                row["name"],
+                f"policy {row['policy']} on {row['name']} has {clause} (true): "
                 "every tenant's rows pass it",
                 f"scope {row['policy']} to the user's tenant, or make it AS RESTRICTIVE",
                 policy=row["policy"],
-            )  # fmt: skip
+            )
 
 
 @lru_cache(maxsize=4096)

@@ -43,7 +43,9 @@ class MissingWithCheck(Check):
         column = ctx.tenancy.column
         for row in rows:
             yield self.finding(
-                row["name"], f"policy {row['policy']} on {row['name']} lets new rows through without "
-                f"checking {column}", f"add WITH CHECK ({column} ...) to policy {row['policy']}",
+                row["name"],
+                f"policy {row['policy']} on {row['name']} lets new rows through without "
+                f"checking {column}",
+                f"add WITH CHECK ({column} ...) to policy {row['policy']}",
                 policy=row["policy"],
-            )  # fmt: skip
+            )

@@ -37,10 +37,12 @@ class TrustsUserMetadata(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"policy {row['policy']} on {row['name']} reads user_metadata, "
-                "which the user can edit", "use a memberships table or app_metadata instead",
+                row["name"],
+                f"policy {row['policy']} on {row['name']} reads user_metadata, "
+                "which the user can edit",
+                "use a memberships table or app_metadata instead",
                 policy=row["policy"],
-            )  # fmt: skip
+            )
 
 
 @lru_cache(maxsize=4096)

@@ -36,9 +36,11 @@ class UnwrappedAuthCall(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"policy {row['policy']} on {row['name']} calls auth.*() once per row",
-                "wrap the call: (select auth.uid())", policy=row["policy"],
-            )  # fmt: skip
+                row["name"],
+                f"policy {row['policy']} on {row['name']} calls auth.*() once per row",
+                "wrap the call: (select auth.uid())",
+                policy=row["policy"],
+            )
 
 
 @lru_cache(maxsize=4096)

@@ -52,6 +52,7 @@ class PolicyColumnUnindexed(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"policies on {row['table_name']} filter on {row['column_name']}, which no index leads with",
+                row["name"],
+                f"policies on {row['table_name']} filter on {row['column_name']}, which no index leads with",
                 f"create index concurrently on {row['table_name']} ({row['column_name']})",
-            )  # fmt: skip
+            )

@@ -41,8 +41,10 @@ def run(ctx: CheckContext) -> GateResult:
     folder = ctx.project.root / config.path
     if not folder.is_dir():
         if "path" in ctx.project.settings.gates.get("smoke", {}):
-            raise ConfigError(f"[gates.smoke] path {config.path!r} is not a folder",
-                              hint="create it or fix the path in pggate.toml")  # fmt: skip
+            raise ConfigError(
+                f"[gates.smoke] path {config.path!r} is not a folder",
+                hint="create it or fix the path in pggate.toml",
+            )
         return GateResult("smoke", skipped=f"no {config.path}/ folder", checks=checks)
     files = sqlfiles.load(folder, ctx.project.root, DIRECTIVES)
     if not files:
@@ -55,14 +57,19 @@ def run(ctx: CheckContext) -> GateResult:
         actors = sqlfiles.Actors(ctx, seed)
         seeded, seed_error = actors.seed_if_empty()
         if seed_error is not None:
-            findings.append(smk002_not_run.NotRun().finding(
-                config.seed or "seed", f"the seed failed: {seed_error}",
-                "fix the seed file; the smoke checks ran without its rows"))  # fmt: skip
+            findings.append(
+                smk002_not_run.NotRun().finding(
+                    config.seed or "seed",
+                    f"the seed failed: {seed_error}",
+                    "fix the seed file; the smoke checks ran without its rows",
+                )
+            )
         for check, expectation in expectations:
             outcome, finding = smk001_expectation.run_one(ctx, actors, check, expectation)
             outcomes.append(outcome)
             if finding is not None:
                 findings.append(finding)
     summary = {"checks": outcomes, "seeded": seeded, "seed_error": seed_error}
-    return GateResult("smoke", tuple(findings), (time.perf_counter() - started) * 1000,
-                      summary, checks)  # fmt: skip
+    return GateResult(
+        "smoke", tuple(findings), (time.perf_counter() - started) * 1000, summary, checks
+    )

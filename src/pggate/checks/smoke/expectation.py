@@ -21,9 +21,15 @@ _ROWS = re.compile(r"^rows\s*(=|==|!=|<>|>=|<=|>|<)\s*(\d+)$")
 _VALUE = re.compile(r"^value\s*(=|==|!=|<>)\s*(.*)$", re.DOTALL)
 _ERROR = re.compile(r"^error(?:\s+([0-9A-Z]{5}))?$")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "==": operator.eq, "!=": operator.ne, "<>": operator.ne,
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-}  # fmt: skip
+    "=": operator.eq,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<>": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,10 @@ class Expectation:
         if match := _ERROR.match(text):
             return cls("error", "=", match.group(1), text)
         raise check.problem(
-            "expect", f"cannot read expectation {text!r}",
+            "expect",
+            f"cannot read expectation {text!r}",
             "write rows = 0, rows > 0, rows = N, value = X or error 42501",
-        )  # fmt: skip
+        )
 
     def met_by(self, outcome: Outcome) -> bool:
         """Whether ``outcome`` satisfies the expectation."""

@@ -33,20 +33,28 @@ class FailedExpectation(GateCheck):
     severity = Severity.ERROR
 
 
-def run_one(ctx: CheckContext, actors: Actors, check: SqlFile,
-            expectation: Expectation) -> tuple[dict[str, Any], Finding | None]:  # fmt: skip
+def run_one(
+    ctx: CheckContext, actors: Actors, check: SqlFile, expectation: Expectation
+) -> tuple[dict[str, Any], Finding | None]:
     """Run one file in its own savepoint: its summary row and its finding, if any."""
     started = time.perf_counter()
-    row: dict[str, Any] = {"file": check.shown, "description": check.description,
-                           "as": check.as_role or "", "expect": expectation.text}  # fmt: skip
+    row: dict[str, Any] = {
+        "file": check.shown,
+        "description": check.description,
+        "as": check.as_role or "",
+        "expect": expectation.text,
+    }
     try:
         outcome = _execute(ctx.conn, actors, check)
     except LookupError as exc:
         from .smk002_not_run import NotRun
 
         row.update(status="not run", got=str(exc))
-        finding = NotRun().finding(check.shown, f"{check.name}: not run: {exc}",
-                                   "configure [gates.smoke] seed or fix [tenancy.actor]")  # fmt: skip
+        finding = NotRun().finding(
+            check.shown,
+            f"{check.name}: not run: {exc}",
+            "configure [gates.smoke] seed or fix [tenancy.actor]",
+        )
         return row, finding
     row.update(duration_ms=round((time.perf_counter() - started) * 1000, 1), got=outcome.describe())
     if expectation.met_by(outcome):

@@ -57,14 +57,16 @@ class AuditTriggerMissing(Check):
             return []
         rows = ctx.conn.execute(
             "select c.oid::int as oid from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname || '.' || c.relname = any(%s)", (sorted(names),)
-        ).fetchall()  # fmt: skip
+            "where n.nspname || '.' || c.relname = any(%s)",
+            (sorted(names),),
+        ).fetchall()
         return [r["oid"] for r in rows]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"{row['name']} must be audited but has no audit trigger",
+                row["name"],
+                f"{row['name']} must be audited but has no audit trigger",
                 f"create trigger ... after insert or update or delete on {row['name']} "
                 "for each row execute function <your audit function>()",
-            )  # fmt: skip
+            )

@@ -43,6 +43,7 @@ class AuditColumnMissing(Check):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                f"{row['name']}.{row['column_name']}", f"{row['name']} has no {row['column_name']} column",
+                f"{row['name']}.{row['column_name']}",
+                f"{row['name']} has no {row['column_name']} column",
                 f"alter table {row['name']} add column {row['column_name']} ...",
-            )  # fmt: skip
+            )

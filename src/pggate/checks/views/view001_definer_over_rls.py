@@ -53,9 +53,15 @@ class DefinerViewOverRls(ViewCheck):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             bypass = row["bypasses"]
-            message = (f"view {row['view']} reads {row['tables']} with its owner's rights"
-                       + (", and the owner bypasses their RLS: every tenant's rows are visible" if bypass else ""))  # fmt: skip
+            message = f"view {row['view']} reads {row['tables']} with its owner's rights" + (
+                ", and the owner bypasses their RLS: every tenant's rows are visible"
+                if bypass
+                else ""
+            )
             yield self.finding(
-                row["view"], message, f"alter view {row['view']} set (security_invoker = true)",
-                severity=Severity.ERROR if bypass else Severity.WARNING, tables=row["tables"],
-            )  # fmt: skip
+                row["view"],
+                message,
+                f"alter view {row['view']} set (security_invoker = true)",
+                severity=Severity.ERROR if bypass else Severity.WARNING,
+                tables=row["tables"],
+            )

@@ -42,7 +42,8 @@ class BrokenView(Check):
                     )
             except psycopg.Error as exc:
                 yield self.finding(
-                    row["view"], f"view {row['view']} fails: {exc.diag.message_primary}",
+                    row["view"],
+                    f"view {row['view']} fails: {exc.diag.message_primary}",
                     f"recreate {row['view']} against the current schema in a migration",
                     sqlstate=exc.sqlstate,
-                )  # fmt: skip
+                )

@@ -38,6 +38,7 @@ class MaterializedViewReadable(ViewCheck):
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
-                row["name"], f"materialized view {row['name']} (no RLS) is readable by {row['roles']}",
+                row["name"],
+                f"materialized view {row['name']} (no RLS) is readable by {row['roles']}",
                 f"revoke select on {row['name']} from {row['roles']}, or move it out of the exposed schemas",  # noqa: S608 - advice text, never executed
-            )  # fmt: skip
+            )
