@@ -23,7 +23,7 @@ from pggate import api  # noqa: E402
 from pggate.embedded import EmbeddedServer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-GOALS = {"--help": 3.0, "status": 8.0}  # multiples of a bare interpreter start
+GOALS = {"--help": 3.0, "--version": 3.0, "status": 8.0}  # multiples of a bare interpreter start
 
 
 def _migrate_vs_psql():  # noqa: ANN202 - the sibling benchmark, for its project writer
@@ -66,7 +66,12 @@ def run(quick: bool = False, count: int = 1000) -> list[dict]:
         root = bench.write_project(Path(tmp) / "project", count, url)
         api.migrate(root, "bench")  # status then compares 1000 files with 1000 history rows
         floor = best_time([sys.executable, "-c", "pass"], repeats)
-        for label, args in (("--help", ["--help"]), ("status", ["status", "--env", "bench"])):
+        commands = (
+            ("--help", ["--help"]),
+            ("--version", ["--version"]),
+            ("status", ["status", "--env", "bench"]),
+        )
+        for label, args in commands:
             seconds = best_time([*pggate_command(), *args], repeats, cwd=root)
             measure = f"pggate {label}" + (f" ({count} migrations)" if label == "status" else "")
             rows.append(
