@@ -55,15 +55,24 @@ def check_env(
 
 
 def example_project(name: str = "saas") -> Path:
-    """The folder of a bundled example project (``examples/<name>`` in the repository)."""
-    folder = Path(__file__).resolve().parents[2] / "examples" / name
-    if not (folder / "pggate.toml").is_file():
-        raise ConfigError(
-            f"example project {name!r} not found at {folder}",
-            hint="run the demo from a checkout of the pggate repository (`make demo`), "
-            "or pass --example DIR",
-        )
-    return folder
+    """The folder of a bundled example project.
+
+    ``examples/<name>`` in a checkout (editable install); ``<prefix>/share/pggate/examples``
+    where a plain ``pip install`` put it.
+    """
+    import sysconfig
+
+    candidates = [
+        Path(__file__).resolve().parents[2] / "examples" / name,
+        Path(sysconfig.get_path("data")) / "share" / "pggate" / "examples" / name,
+    ]
+    for folder in candidates:
+        if (folder / "pggate.toml").is_file():
+            return folder
+    raise ConfigError(
+        f"example project {name!r} not found (looked in {', '.join(map(str, candidates))})",
+        hint="reinstall pggate, run the demo from a checkout (`make demo`), or pass --example DIR",
+    )
 
 
 # ---------------------------------------------------------------- migrations

@@ -78,6 +78,12 @@ class LockTimeout(PggateError):
     exit_code = 3
 
 
+class InternalError(PggateError):
+    """pggate itself failed: a bug, reported with the exception's type (exit 1)."""
+
+    exit_code = 1
+
+
 class MigrationFailed(PggateError):
     """A migration failed and was rolled back (exit 1)."""
 

@@ -14,6 +14,7 @@ import typer
 
 from .. import __version__
 from .options import EnvOpt, FormatOpt, ProjectOpt, Settings, VerboseOpt, YesOpt
+from .runner import exit_with
 
 app = typer.Typer(
     name="pggate",
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    result_callback=exit_with,
 )
 
 

@@ -1,14 +1,20 @@
-"""Running the Typer app: one place that turns every failure into a message and an exit code."""
+"""Running the Typer app: one place that turns every failure into a message and an exit code.
+
+Only typer's public API is used here (``typer.Exit`` and the app's standalone mode): current
+typer ships its own copy of click and older ones depend on click, so importing ``click``
+directly breaks one or the other. In standalone mode typer itself prints usage errors
+(unknown option or command, a missing or invalid value) with the usage line on stderr and
+exits 2; commands report their exit code by raising ``typer.Exit``.
+"""
 
 from __future__ import annotations
 
 import sys
 import traceback
 
-import click
 import typer
 
-from ..errors import DatabaseUnavailable, PggateError
+from ..errors import DatabaseUnavailable, InternalError, PggateError
 from .options import Settings
 from .output import Output, install_masking
 
@@ -19,21 +25,34 @@ def run(app: typer.Typer, argv: list[str]) -> int:
     verbose = any(a in ("-v", "--verbose") for a in argv)
     json_mode = _json_requested(argv)
     try:
-        result = app(args=argv, prog_name="pggate", standalone_mode=False)
-        return int(result or 0)
+        app(args=argv, prog_name="pggate", standalone_mode=True)
+    except SystemExit as exc:
+        return _exit_code(exc.code)
     except PggateError as exc:
         _report(exc, verbose, json_mode)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        sys.stderr.write("\naborted\n")
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that catches everything
         return _unexpected(exc, verbose, json_mode)
+    return 0
+
+
+def exit_with(code: object, **_: object) -> None:
+    """The app's result callback: a command's return value becomes the process exit code."""
+    if code:
+        raise typer.Exit(int(code))  # type: ignore[call-overload]
+
+
+def _exit_code(code: object) -> int:
+    # sys.exit(None) is success; a string is a message printed by whoever raised it.
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return 1
 
 
 def _report(exc: PggateError, verbose: bool, json_mode: bool) -> None:
@@ -55,12 +74,12 @@ def _unexpected(exc: Exception, verbose: bool, json_mode: bool) -> int:
         return error.exit_code
     if verbose:
         traceback.print_exc()
-    internal = PggateError(
+    internal = InternalError(
         f"internal error: {type(exc).__name__}: {exc}",
         hint="this is a bug in pggate; rerun with -v for the traceback and report it",
     )
     Output(Settings(format=_fmt(json_mode), verbose=verbose)).error(internal)
-    return 1
+    return internal.exit_code
 
 
 def _json_requested(argv: list[str]) -> bool:
