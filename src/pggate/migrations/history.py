@@ -287,6 +287,29 @@ class History:
         snapshot = found.get("baseline_snapshot")
         return found["baseline_fingerprint"]["value"], (snapshot["data"] if snapshot else None)
 
+    def unchanged_schema_digest(self) -> str | None:
+        """``version:fingerprint:catalog digest`` of the last drift check that found no drift."""
+        if not self.exists():
+            return None
+        row = self.conn.execute(
+            sql.SQL("select value from {} where key = 'unchanged_schema_digest'").format(self.meta)
+        ).fetchone()
+        return row["value"] if row else None
+
+    def remember_unchanged_schema_digest(self, value: str) -> None:
+        """Remember a proven no-drift state; a role that cannot write pggate's tables skips it."""
+        try:
+            with self.conn.transaction():
+                self.conn.execute(
+                    sql.SQL(
+                        "insert into {} (key, value) values ('unchanged_schema_digest', %s) "
+                        "on conflict (key) do update set value = excluded.value"
+                    ).format(self.meta),
+                    (value,),
+                )
+        except psycopg.Error:
+            pass  # only a cache: the next check takes the snapshot again
+
     def delete(self, version: str) -> None:
         """Remove the history row of ``version`` (a rollback, inside its transaction)."""
         self.conn.execute(

@@ -60,10 +60,12 @@ def schema_drift(conn: Any, history: History) -> list[Finding]:
     """MIG011 when the live schema differs from the one recorded after the last migration.
 
     Someone changed the database by hand (or another tool did). Compares with the
-    newest applied version that has a recorded fingerprint.
+    newest applied version that has a recorded fingerprint. A full snapshot is taken only
+    when the catalog digest differs from the one of the last snapshot that matched.
     """
     from ..schema import fingerprint as fp
     from ..schema.diff import diff
+    from ..schema.digest import catalog_digest
     from ..schema.snapshot import take
 
     recorded = [a for a in history.applied() if a.fingerprint]
@@ -71,8 +73,14 @@ def schema_drift(conn: Any, history: History) -> list[Finding]:
         return []
     version = recorded[-1].version
     fingerprint, compressed = history.snapshot_of(version)
+    # Taken before the snapshot: a change racing in between makes the next run look again.
+    digest = catalog_digest(conn)
+    proven_unchanged = f"{version}:{fingerprint}:{digest}"
+    if history.unchanged_schema_digest() == proven_unchanged:
+        return []
     live = take(conn, exclude_schemas=[history.schema])
     if fp.of(live) == fingerprint:
+        history.remember_unchanged_schema_digest(proven_unchanged)
         return []
     lines = diff(fp.decompress(compressed), live) if compressed else []
     return [
