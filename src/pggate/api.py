@@ -165,7 +165,7 @@ def migrate(
         history = _history(session)
         pending = plan(mset.migrations, history, to).pending
         if pending and not dry_run and environment.confirm:
-            question = f"apply {len(pending)} migration(s) to {env} ({session.target.masked_url})?"
+            question = migrate_question(env, session.target.masked_url, len(pending))
             if confirm is None or not confirm(question):
                 raise ConfirmationRefused(
                     f"not migrating {env}: not confirmed", hint="pass --yes to confirm"
@@ -185,6 +185,19 @@ def migrate(
             single_transaction=single_transaction,
             lock_wait=wait,
         )
+
+
+def migrate_question(env: str, url: str, count: int) -> str:
+    """What ``migrate`` asks on a ``confirm = true`` environment (``stage`` pre-approves it)."""
+    return f"apply {count} migration(s) to {env} ({url})?"
+
+
+def rollback_question(env: str, count: int, to: str, lossy: list[str]) -> str:
+    """What ``rollback`` asks, listing the down statements that drop data."""
+    question = f"roll back {count} migration(s) on {env} to version {to}?"
+    if lossy:
+        question += " These downs drop data:\n  " + "\n  ".join(lossy) + "\n"
+    return question
 
 
 def rollback(
@@ -217,9 +230,7 @@ def rollback(
         steps = plan_rollback(mset.migrations, history.applied(), to)
         lossy = data_loss(steps)
         if steps and not dry_run and (session.target.environment.confirm or lossy):
-            question = f"roll back {len(steps)} migration(s) on {env} to version {to}?"
-            if lossy:
-                question += " These downs drop data:\n  " + "\n  ".join(lossy) + "\n"
+            question = rollback_question(env, len(steps), to, lossy)
             if confirm is None or not confirm(question):
                 raise ConfirmationRefused(
                     f"not rolling back {env}: not confirmed", hint="pass --yes to confirm"

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import api
 from .config import Project
-from .errors import PggateError
+from .errors import ConfirmationRefused, PggateError
 from .events import NULL_EMIT, Emit, Event, fan_out
 from .results import Finding, RunResult, Severity, Status, StepResult, VerifyResult, status_of
 from .session import Session, open_session
@@ -63,6 +63,10 @@ class _Run:
     perf_baseline: dict[str, Any] | None = None
     fingerprint_after: str | None = None
     artifacts: dict[str, Any] = field(default_factory=dict)  # schema snapshots for the package
+    steps: list[StepResult] = field(default_factory=list)  # recorded so far
+    approved: frozenset[str] = frozenset()  # the questions the one confirmation covered
+    confirmation: str | None = None  # the question asked, when one was
+    refusal: PggateError | None = None  # why the run was not confirmed
 
 
 def stage(
@@ -79,26 +83,38 @@ def stage(
 
     proj = api.load(project)
     started = datetime.now(UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    folder = Path(evidence) if evidence else proj.evidence_dir / f"{env}_{run_id[:16]}"
-    package = EvidencePackage.create(folder)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    folder = Path(evidence) if evidence else proj.evidence_dir / f"{env}_{run_id}"
+    package = EvidencePackage.create(
+        folder,
+        proj,
+        run_id=run_id,
+        env=env,
+        started=started.isoformat(timespec="seconds"),
+        steps=STEPS,
+    )
     run = _Run(proj, env, run_id, started, rehearse_rollback, confirm, fan_out(emit, package.log))
-    steps: list[StepResult] = []
+    steps = run.steps
     with ExitStack() as stack:
         stopped_by: str | None = None
         for number, name in enumerate(STEPS[:-1], start=1):
+            if stopped_by is None and name == ASK_BEFORE:
+                run.refusal = _ask_once(run)
             if stopped_by is not None:
                 reason = f"not run: step {stopped_by} did not pass"
+                result = StepResult(name, Status.SKIP, data={"reason": reason})
+            elif run.refusal is not None and name != "migrate":
+                reason = "not run: the run was not confirmed"
                 result = StepResult(name, Status.SKIP, data={"reason": reason})
             else:
                 result = _run_step(run, name, stack)
             steps.append(result)
-            package.write_step(number, result)
+            package.write_step(number, result, target=_target(run))
             if name in MANDATORY and result.status.rank >= Status.FAIL.rank and stopped_by is None:
                 stopped_by = name
         report = _report_step(run, package, steps)
         steps.append(report)
-        package.write_step(len(STEPS), report)
+        package.write_step(len(STEPS), report, target=_target(run))
     result = RunResult(
         run_id,
         env,
@@ -106,8 +122,94 @@ def stage(
         str(folder),
         {"started_at": started.isoformat(timespec="seconds")},
     )
-    package.finish(run.project, result, run.artifacts, target=_target(run))
+    package.finish(result, run.artifacts, target=_target(run))
     return result
+
+
+# ------------------------------------------------------------ one confirmation
+
+ASK_BEFORE = "baseline"  # the first step after the read-only ones: ask before any work
+
+
+def _ask_once(run: _Run) -> PggateError | None:
+    """Ask once, before anything changes, for everything the run will do; the refusal if refused.
+
+    The question names the migrations to apply and, with ``--rehearse-rollback``, the
+    rollback and every down statement that drops data. The answer pre-approves exactly
+    those questions of ``api.migrate``/``api.rollback``; any other question (the plan
+    changed under the run) is refused. Time spent here is in no step's duration.
+    """
+    try:
+        questions, question = _run_questions(run)
+        if question is None:
+            run.approved = frozenset(questions)
+            return None
+        run.emit(Event("stage.confirm", question, {"question": question}))
+        answer = _answer(run, question)
+    except PggateError as exc:
+        return exc
+    if not answer:
+        return ConfirmationRefused(
+            f"Nothing was changed: staging {run.env} was not confirmed.",
+            hint="answer yes, or pass --yes to confirm",
+            question=question,
+        )
+    run.confirmation = question
+    run.approved = frozenset(questions)
+    return None
+
+
+def _answer(run: _Run, question: str) -> bool:
+    """The answer to the run's one question; nobody to ask is a refusal saying how to confirm."""
+    if run.confirm is None:
+        return False
+    try:
+        return run.confirm(question)
+    except ConfirmationRefused as exc:
+        raise ConfirmationRefused(
+            f"Nothing was changed: staging {run.env} needs confirmation and this run "
+            "is not interactive.",
+            hint=exc.hint or "pass --yes to confirm",
+            question=question,
+        ) from None
+
+
+def _run_questions(run: _Run) -> tuple[list[str], str | None]:
+    """What ``migrate`` and the rehearsal would ask, and the one question covering them all."""
+    from .migrations.files import load_folder
+    from .migrations.history import History
+    from .migrations.rollback import lossy_downs
+    from .migrations.runner import plan
+
+    assert run.session is not None
+    environment = run.session.target.environment
+    url = run.session.target.masked_url
+    mset = load_folder(run.project.migrations_dir, run.project.root)
+    history = History(run.session.conn, run.project.settings.project.history_table)
+    applied = history.applied()
+    before = applied[-1].version if applied else "0"
+    pending = list(plan(mset.migrations, history).pending)
+    if not pending:
+        return [], None
+    lossy = lossy_downs(list(reversed(pending))) if run.rehearse_rollback else []
+    questions = [api.migrate_question(run.env, url, len(pending))]
+    if run.rehearse_rollback:
+        questions.append(api.rollback_question(run.env, len(pending), before, lossy))
+    if not environment.confirm and not lossy:
+        return questions, None
+    versions = ", ".join(m.version for m in pending)
+    question = f"stage {run.env} ({url}): apply {len(pending)} migration(s) ({versions})"
+    if run.rehearse_rollback:
+        question += f", then roll them back to version {before} and apply them again"
+    question += "."
+    if lossy:
+        question += "\nThe rehearsal's downs drop data:\n  " + "\n  ".join(lossy) + "\n"
+    return questions, question + ("Proceed?" if lossy else " Proceed?")
+
+
+def _approved(run: _Run) -> api.Confirm:
+    """Answers the questions the run was confirmed for, and refuses any other."""
+    return lambda question: question in run.approved
 
 
 def _target(run: _Run) -> dict[str, Any]:
@@ -239,12 +341,16 @@ def _baseline(run: _Run, stack: ExitStack) -> StepResult:
 
 
 def _migrate(run: _Run, stack: ExitStack) -> StepResult:
+    if run.refusal is not None:
+        raise run.refusal
     result = api.migrate(
-        run.project, run.env, confirm=run.confirm, emit=run.emit, run_id=run.run_id
+        run.project, run.env, confirm=_approved(run), emit=run.emit, run_id=run.run_id
     )
     run.applied = list(result.applied)
     run.fingerprint_after = _fingerprint(run)
     data = {**result.to_dict(), "fingerprint": run.fingerprint_after}
+    if run.confirmation is not None:
+        data["confirmed"] = run.confirmation
     return StepResult("migrate", Status.PASS, data=data)
 
 
@@ -280,11 +386,18 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
         )
     if not run.applied:
         return StepResult("rollback", Status.SKIP, data={"reason": "this run applied nothing"})
+    failed = [s.step for s in run.steps if s.status.rank >= Status.FAIL.rank]
+    if failed:
+        reason = (
+            f"not run: step {', '.join(failed)} failed, so the run is NO-GO; "
+            "the rehearsal runs once the gates pass"
+        )
+        return StepResult("rollback", Status.SKIP, data={"reason": reason})
     back = api.rollback(
-        run.project, run.env, to=run.version_before, confirm=run.confirm, emit=run.emit
+        run.project, run.env, to=run.version_before, confirm=_approved(run), emit=run.emit
     )
     forward = api.migrate(
-        run.project, run.env, confirm=run.confirm, emit=run.emit, run_id=f"{run.run_id}-reapply"
+        run.project, run.env, confirm=_approved(run), emit=run.emit, run_id=f"{run.run_id}-reapply"
     )
     again = _fingerprint(run)
     findings = []

@@ -267,14 +267,18 @@ class RunResult:
         return "GO" if self.go else "NO-GO"
 
     def exit_code(self) -> int:
-        """0 GO; 2/3 when a step errored on bad input / the database; else 1."""
+        """0 GO; else the first step that did not pass decides.
+
+        A failed step (a gate, a NO-GO) is 1 whatever happened after it; a step that
+        could not run first is 2 (bad input, refused confirmation) or 3 (database).
+        """
         if self.go:
             return 0
-        for step in self.steps:
-            if step.status == Status.ERROR and step.error:
-                code = int(step.error.get("exit_code", 1))
-                if code in (2, 3):
-                    return code
+        first = next(s for s in self.steps if s.status.rank >= Status.FAIL.rank)
+        if first.status == Status.ERROR and first.error:
+            code = int(first.error.get("exit_code", 1))
+            if code in (2, 3):
+                return code
         return 1
 
     def to_dict(self) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def stage(
     ] = False,
     evidence: Annotated[
         Path | None,
-        typer.Option("--evidence", help="Evidence folder (default: evidence/<env>_<UTC time>)."),
+        typer.Option("--evidence", help="Evidence folder (default: evidence/<env>_<run id>)."),
     ] = None,
     yes: YesOpt = False,
     format: FormatOpt = None,  # noqa: A002

@@ -37,6 +37,7 @@ def _summary(view: ReportView) -> str:
         "",
         f"**Verdict: {view.verdict}**",
         "",
+        *([f"**{view.incomplete}**", ""] if view.incomplete else []),
         *[f"- {reason}" for reason in view.reasons()],
         "",
         f"Findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info.",

@@ -111,6 +111,18 @@ class ReportView:
         return self.run.env
 
     @property
+    def incomplete(self) -> str | None:
+        """Why the package is incomplete (the run stopped), or None for a finished run."""
+        if self.evidence.complete:
+            return None
+        stopped = self.evidence.stopped_during
+        where = f"stopped during step {stopped}" if stopped else "stopped before it finished"
+        return (
+            f"Incomplete package: the run {where} and never finished; the steps recorded "
+            "before that are what was proven, nothing after them was checked."
+        )
+
+    @property
     def counts(self) -> dict[str, int]:
         """Findings by severity."""
         return count_by_severity(self.run.findings)

@@ -111,14 +111,19 @@ def plan_rollback(migrations: tuple[Migration, ...], applied: list[Applied], to:
 
 def data_loss(steps: list[Step]) -> list[str]:
     """Down sections that drop tables or columns: rolling them back destroys data."""
+    return lossy_downs([step.migration for step in steps])
+
+
+def lossy_downs(migrations: list[Migration]) -> list[str]:
+    """``file:line: statement`` of every down statement (in the order given) that drops data."""
     lossy = []
-    for step in steps:
-        for statement in statements_of(step.migration, "down"):
+    for migration in migrations:
+        for statement in statements_of(migration, "down"):
             for kind, node in parse_tree(statement.sql):
                 hit = lnt005_breaking_change(Site(kind, node, statement, frozenset()))
                 if hit and "DROP" in hit[0]:
                     lossy.append(
-                        f"{step.migration.shown_file('down')}:{statement.line}: {statement.first_line}"
+                        f"{migration.shown_file('down')}:{statement.line}: {statement.first_line}"
                     )
     return lossy
 
