@@ -24,6 +24,13 @@ from pggate.db import with_database  # noqa: E402
 from pggate.embedded import EmbeddedServer  # noqa: E402
 
 GOAL = 3.0
+# Supabase-shaped: the API roles exist and public is granted to them, so every table is
+# exposed (a plain database exposes nothing and the gates would have nothing to read).
+API = """do $$ begin create role anon nologin; exception when duplicate_object then null; end $$;
+do $$ begin create role authenticated nologin; exception when duplicate_object then null; end $$;
+grant usage on schema public to anon, authenticated;
+alter default privileges in schema public grant all on tables to anon, authenticated;
+"""
 TABLE = """create table t{i} (id bigint generated always as identity primary key, tenant_id uuid not null,
     title text not null default '');
 create index t{i}_tenant on t{i} (tenant_id);
@@ -39,7 +46,7 @@ def project_with(admin: str, count: int, root: Path) -> Path:
         conn.execute(f'create database "{name}"')
     url = with_database(admin, name)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("".join(TABLE.format(i=i) for i in range(count)))
+        conn.execute(API + "".join(TABLE.format(i=i) for i in range(count)))
     root.mkdir(parents=True)
     (root / ".env.bench").write_text(f"DATABASE_URL={url}\n")
     (root / "pggate.toml").write_text('[environments.bench]\nenv_file = ".env.bench"\n')

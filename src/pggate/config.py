@@ -126,7 +126,9 @@ class Tenancy(_Model):
     """``[tenancy]``: which tables are tenant-scoped and how a tenant is acted as."""
 
     column: str = "tenant_id"
-    exposed_schemas: list[str] = ["public"]
+    # None: found in the database (pgrst.db_schemas, else the schemas anon/authenticated were
+    # granted USAGE on); a list overrides that, ``[]`` meaning nothing is exposed.
+    exposed_schemas: list[str] | None = None
     tables: list[str] = []
     exclude: list[str] = []
     actor: Actor = Actor()

@@ -24,7 +24,8 @@ lock_timeout = "5s"
 
 [tenancy]
 column = "tenant_id"                # tables in exposed schemas with this column are tenant-scoped
-exposed_schemas = ["public"]
+# exposed_schemas = ["public"]      # default: read from the database (pgrst.db_schemas, else the
+                                   # schemas anon/authenticated were granted USAGE on; none on plain PostgreSQL)
 
 [gates.smoke]                          # checks/smoke/*.sql: one check per file (see its README.md)
 path = "checks/smoke"

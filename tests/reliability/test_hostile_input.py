@@ -414,6 +414,7 @@ def test_verify_json_stays_one_document_with_odd_names(run_pggate, tmp_path, db_
         migrations={
             "001_q.sql": 'create table "a""b\\c" (tenant_id uuid, "x""y" int);',
         },
+        extra_toml='[tenancy]\nexposed_schemas = ["public"]\n',  # so the table has findings
     )
     run_ok(run_pggate, "migrate", "--env", "test", cwd=root, code=0)
     result = run_pggate("verify", "--env", "test", "--format", "json", cwd=root)

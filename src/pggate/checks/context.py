@@ -26,6 +26,108 @@ if TYPE_CHECKING:
 
 Model = TypeVar("Model", bound=BaseModel)
 
+# The roles PostgREST (and so supabase-js) acts as; the actor role joins them.
+API_ROLES = ("anon", "authenticated")
+
+# Schemas Supabase itself creates and manages (auth, storage, realtime, extensions, ...):
+# their tables, views and functions are the platform's, never findings against the project,
+# even though the API roles hold USAGE on several of them. Checks about how a project uses
+# them (a view exposing auth.users, a storage bucket's policies, pgmq queues) read them
+# explicitly.
+SUPABASE_SCHEMAS = (
+    "auth",
+    "storage",
+    "realtime",
+    "_realtime",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "supabase_functions",
+    "supabase_migrations",
+    "net",
+    "cron",
+    "pgbouncer",
+    "pgtle",
+    "pgmq",
+    "pgmq_public",
+    "_analytics",
+    "repack",
+    "tiger",
+    "topology",
+)
+
+# Which schemas the API can reach, in one round trip over pg_namespace and the settings:
+# ``pgrst`` lists what PostgREST is configured to serve (``pgrst.db_schemas``, set for the
+# database or a role, PostgREST's in-database configuration, or for this session);
+# ``granted`` the schemas whose ACL grants USAGE to an API role, directly or through a role
+# it is a member of. A grant to PUBLIC does not count: roles are cluster-wide, so on a plain
+# PostgreSQL ``anon`` may exist because another database created it, and PUBLIC's USAGE on
+# ``public`` would make every plain database look exposed. ``roles`` are the API roles that
+# exist and that RLS applies to (not superuser, not BYPASSRLS).
+_EXPOSURE = """
+with roles as (
+    select oid, rolname from pg_roles
+    where rolname = any(%(api_roles)s) and not rolsuper and not rolbypassrls
+),
+pgrst as (
+    select trim(s.name) as name
+    from pg_db_role_setting d
+    cross join lateral unnest(d.setconfig) as c(setting)
+    cross join lateral unnest(string_to_array(substr(c.setting, 18), ',')) as s(name)
+    where d.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+      and starts_with(c.setting, 'pgrst.db_schemas=')
+    union
+    select trim(s.name)
+    from unnest(string_to_array(current_setting('pgrst.db_schemas', true), ',')) as s(name)
+)
+select array(select rolname from roles order by rolname) as roles,
+       array(select oid::int from roles order by rolname) as role_oids,
+       array(select name from pgrst where name <> '' order by name) as pgrst,
+       array(select n.nspname from pg_namespace n
+             where n.nspname <> all(%(managed)s) and n.nspname !~ '^pg_'
+               and n.nspname <> 'information_schema'
+               and exists (select 1 from aclexplode(n.nspacl) a, roles r
+                           where a.privilege_type = 'USAGE' and a.grantee <> 0
+                             and pg_has_role(r.oid, a.grantee, 'MEMBER'))
+             order by 1) as granted
+"""
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Which schemas the API reaches, where that was read from, and the API roles that exist.
+
+    ``source`` is ``config`` (``[tenancy] exposed_schemas``), ``pgrst.db_schemas``,
+    ``grants`` (USAGE granted to anon/authenticated) or ``none`` (no API role reaches a
+    schema: a plain PostgreSQL). ``schemas`` never holds Supabase's own schemas.
+    """
+
+    schemas: tuple[str, ...]
+    source: str
+    roles: tuple[str, ...]
+    role_oids: tuple[int, ...]
+
+    @property
+    def explicit(self) -> bool:
+        """Named in the project file: every table there counts as reachable."""
+        return self.source == "config"
+
+    def describe(self) -> str:
+        """One line for reports: what is exposed and why."""
+        if not self.schemas:
+            return "no schema is exposed (no API role was granted USAGE on one)"
+        listed = ", ".join(self.schemas)
+        why = {
+            "config": "[tenancy] exposed_schemas",
+            "pgrst.db_schemas": "pgrst.db_schemas",
+            "grants": "USAGE granted to " + "/".join(self.roles or API_ROLES),
+        }[self.source]
+        return f"exposed schemas {listed} (from {why})"
+
+
 # Tenant-scoped and exposed tables in one pass over pg_class (one round trip, one scan):
 # ``exposed`` and ``tenant`` flag which list each row belongs to; the RLS state columns are
 # what RLS001-RLS003 test, so they need no query of their own (RLS003 takes which tables
@@ -38,11 +140,16 @@ _TABLES = """
 select c.oid::int as oid, n.nspname as schema, c.relname as table,
        format('%%I.%%I', n.nspname, c.relname) as qualified, q.name,
        q.exposed,
+       q.exposed and (%(exposure_explicit)s
+                      or exists (select 1 from unnest(%(api_role_oids)s::oid[]) r(oid)
+                                 where has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE')))
+         as reachable,
        c.relname <> all(%(exclude)s)
          and ((q.exposed and coalesce(%(tenant_column)s = any(cols.names), false))
               or q.name = any(%(extra_tables)s)) as tenant,
        cols.names::text as columns,
        c.relrowsecurity as rls, c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner,
+       (select o.rolsuper or o.rolbypassrls from pg_roles o where o.oid = c.relowner) as owner_bypasses,
        row_number() over (order by format('%%I.%%I', n.nspname, c.relname)) as name_order
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
@@ -54,6 +161,7 @@ cross join lateral (select array(select case when not a.attisdropped then a.attn
 where c.relkind in ('r', 'p')
   and not c.relispartition
   and q.name <> all(%(exclude)s)
+  and n.nspname <> all(%(managed)s)
   and (q.exposed or q.name = any(%(extra_tables)s))
 order by n.nspname, c.relname
 """
@@ -70,7 +178,7 @@ order by n.nspname, c.relname
 # tables query (``CheckContext.policies``), not from another join on pg_class.
 _POLICIES = """
 with pol as materialized (
-    select p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive,
+    select p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive, p.polroles,
            p.polqual::text as using_tree, p.polwithcheck::text as check_tree, t.columns
     from unnest(%(table_oids)s::oid[], %(column_sets)s::int[]) as t(oid, columns)
     join pg_policy p on p.polrelid = t.oid
@@ -97,7 +205,13 @@ texts as (
     where not e.shared
 )
 select pol.polrelid::int as table_oid, pol.polname as policy, pol.polcmd::text as command,
-       pol.polpermissive as permissive, coalesce(tu.text, '') as using_expr, coalesce(tc.text, '') as check_expr
+       pol.polpermissive as permissive, coalesce(tu.text, '') as using_expr, coalesce(tc.text, '') as check_expr,
+       pol.using_tree is null as no_using, pol.check_tree is null as no_check,
+       array(select case when r.oid = 0 then 'public' else pg_get_userbyid(r.oid) end
+             from unnest(pol.polroles) r(oid) order by 1) as roles,
+       (0 = any(pol.polroles)
+        or exists (select 1 from unnest(pol.polroles) r(oid), unnest(%(api_role_oids)s::oid[]) a(oid)
+                   where pg_has_role(a.oid, r.oid, 'MEMBER'))) as api
 from pol
 left join texts tu on tu.oid = pol.oid and tu.kind = 'u'
 left join texts tc on tc.oid = pol.oid and tc.kind = 'c'
@@ -142,10 +256,45 @@ class CheckContext:
         """``[gates.<gate>]`` validated by the gate's model."""
         return self.project.gate_config(gate, model)
 
+    def exposure(self) -> Exposure:
+        """Which schemas the API reaches (read once per run; see ``_EXPOSURE``)."""
+        if "exposure" not in self._cache:
+            self._cache["exposure"] = self._read_exposure()
+        return self._cache["exposure"]
+
+    def _read_exposure(self) -> Exposure:
+        configured = self.tenancy.exposed_schemas
+        row = self.conn.execute(
+            _EXPOSURE, {"api_roles": self.api_role_names(), "managed": list(SUPABASE_SCHEMAS)}
+        ).fetchone()
+        assert row is not None
+        if configured is not None:
+            schemas, source = configured, "config"
+        elif row["pgrst"]:
+            schemas, source = row["pgrst"], "pgrst.db_schemas"
+        elif row["granted"]:
+            schemas, source = row["granted"], "grants"
+        else:
+            schemas, source = [], "none"
+        return Exposure(
+            schemas=tuple(s for s in schemas if s not in SUPABASE_SCHEMAS),
+            source=source,
+            roles=tuple(row["roles"]),
+            role_oids=tuple(row["role_oids"]),
+        )
+
+    def api_role_names(self) -> list[str]:
+        """anon, authenticated and the actor role (whether or not they exist)."""
+        return sorted({*API_ROLES, self.tenancy.actor.role})
+
     def _base_params(self) -> dict[str, Any]:
         tenancy = self.tenancy
+        exposure = self.exposure()
         return {
-            "exposed_schemas": list(tenancy.exposed_schemas),
+            "exposed_schemas": list(exposure.schemas),
+            "exposure_explicit": exposure.explicit,
+            "api_role_oids": array_literal(exposure.role_oids),
+            "managed": list(SUPABASE_SCHEMAS),
             "tenant_column": tenancy.column,
             "exclude": [_plain(name) for name in tenancy.exclude],
             "extra_tables": [_plain(name) for name in tenancy.tables],
@@ -234,6 +383,12 @@ class CheckContext:
                     "command": p.command,
                     "permissive": p.permissive,
                     "tenant_scoped": tables[p.table_oid].tenant,
+                    "rls": tables[p.table_oid].rls,
+                    "reachable": tables[p.table_oid].reachable,
+                    "roles": list(p.roles),
+                    "api": p.api,
+                    "no_using": p.no_using,
+                    "no_check": p.no_check,
                     "using_expr": p.using_expr,
                     "check_expr": p.check_expr,
                 }

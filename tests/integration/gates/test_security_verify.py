@@ -5,6 +5,10 @@ import shutil
 from tests.conftest import REPO
 
 PLANTED = """
+do $$ begin create role anon nologin; exception when duplicate_object or unique_violation then null; end $$;
+do $$ begin create role authenticated nologin; exception when duplicate_object or unique_violation then null; end $$;
+grant usage on schema public to anon, authenticated;  -- as Supabase has it: public is exposed
+alter default privileges in schema public grant all on tables to anon, authenticated;
 create table public.open_table (id int primary key, tenant_id int);
 create table public.unforced (id int primary key, tenant_id int);
 alter table public.unforced enable row level security;
@@ -25,7 +29,7 @@ create policy wo_all on public.wide_open using (true);
 create table public.correct (id int primary key, tenant_id int);
 alter table public.correct enable row level security;
 alter table public.correct force row level security;
-create policy correct_all on public.correct using (tenant_id = current_setting('app.tenant')::int);
+create policy correct_all on public.correct using (tenant_id = (select current_setting('app.tenant')::int));
 create table public.meta_trust (id int primary key, tenant_id text);
 alter table public.meta_trust enable row level security;
 alter table public.meta_trust force row level security;
@@ -65,6 +69,7 @@ def test_planted_defects_yield_exactly_the_expected_findings(cli, project, db):
         ("RLS005", "public.wide_open"),
         ("RLS006", "public.wide_open"),  # using (true) for ALL also lets inserts into any tenant
         ("RLS007", "public.meta_trust"),
+        ("RLS008", "public.meta_trust"),  # current_setting() evaluated for every row
         ("VIEW001", "public.definer_view"),
         ("FUNC001", "public.leaky_is_member(t integer)"),
         ("FUNC002", "public.leaky_is_member(t integer)"),

@@ -264,20 +264,35 @@ def test_manual_change_is_reported_as_schema_drift(cli, project, db):
     assert "MIG011" in [f["check"] for f in validated["findings"]]
 
 
+_NOTES_WITH_RLS = {
+    "001_notes.sql": "create table public.notes (id int primary key, tenant_id int);\n"
+    "create index on public.notes (tenant_id);\n"
+    "-- migrate:down\ndrop table public.notes;\n",
+    "002_rls.sql": "alter table public.notes enable row level security;\n"
+    "alter table public.notes force row level security;\n"
+    "create policy notes_tenant on public.notes using "
+    "(tenant_id = (select current_setting('app.tenant')::int));\n"
+    "-- migrate:down\ndrop policy notes_tenant on public.notes;\n"
+    "alter table public.notes no force row level security;\n"
+    "alter table public.notes disable row level security;\n",
+}
+
+
+def test_a_plain_postgresql_project_rolls_back_without_rls_findings(cli, project):
+    # No API role reaches a schema here, so nothing is exposed and a table without RLS is
+    # the app's own business: the rollback is healthy and exits 0.
+    root = project(migrations=_NOTES_WITH_RLS)
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)
+    assert result.exit_code == 0, result.output
+    health = {g["gate"]: g for g in result.json()["health"]}
+    assert health["rls"]["status"] == "pass" and health["rls"]["findings"] == []
+
+
 def test_health_gates_run_after_a_rollback_and_fail_it_when_unsafe(cli, project):
     root = project(
-        migrations={
-            "001_notes.sql": "create table public.notes (id int primary key, tenant_id int);\n"
-            "create index on public.notes (tenant_id);\n"
-            "-- migrate:down\ndrop table public.notes;\n",
-            "002_rls.sql": "alter table public.notes enable row level security;\n"
-            "alter table public.notes force row level security;\n"
-            "create policy notes_tenant on public.notes using "
-            "(tenant_id = current_setting('app.tenant')::int);\n"
-            "-- migrate:down\ndrop policy notes_tenant on public.notes;\n"
-            "alter table public.notes no force row level security;\n"
-            "alter table public.notes disable row level security;\n",
-        }
+        extra_toml='[tenancy]\nexposed_schemas = ["public"]\n',
+        migrations=_NOTES_WITH_RLS,
     )
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
     result = cli("rollback", "--env", "test", "--to", "1", "--yes", "--format", "json", cwd=root)

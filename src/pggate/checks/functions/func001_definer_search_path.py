@@ -7,6 +7,18 @@ from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
 
+# Functions of an exposed schema without ``search_path`` in their settings, minus those an
+# extension owns (the extension's, not the project's). ``definer`` picks FUNC001's or FUNC003's.
+MUTABLE_SEARCH_PATH = """
+    select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) as name
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where p.prosecdef = %(definer)s and n.nspname = any(%(exposed_schemas)s) and p.prokind in ('f', 'p')
+      and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%%')
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+    order by 1
+"""
+
 
 class DefinerWithoutSearchPath(Check):
     """SECURITY DEFINER function in an exposed schema without a fixed ``search_path``.
@@ -23,13 +35,10 @@ class DefinerWithoutSearchPath(Check):
     id = "FUNC001"
     gate = "functions"
     severity = Severity.ERROR
-    query = """
-        select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) as name
-        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-        where p.prosecdef and n.nspname = any(%(exposed_schemas)s)
-          and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%%')
-        order by 1
-    """
+
+    def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
+        params = {**ctx.params(), "definer": True}
+        return ctx.conn.execute(MUTABLE_SEARCH_PATH, params).fetchall()
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
@@ -19,5 +21,12 @@ from . import (  # noqa: F401 - importing registers the checks
 
 
 def run(ctx: CheckContext) -> GateResult:
-    """Run every check of the gate."""
-    return run_checks("rls", ctx)
+    """Run every check of the gate; the summary says which schemas counted as exposed and why."""
+    result = run_checks("rls", ctx)
+    exposure = ctx.exposure()
+    summary = {
+        **result.summary,
+        "exposed_schemas": list(exposure.schemas),
+        "exposure": exposure.describe(),
+    }
+    return dataclasses.replace(result, summary=summary)

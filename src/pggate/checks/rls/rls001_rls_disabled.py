@@ -9,11 +9,16 @@ from ..context import CheckContext
 
 
 class RlsDisabled(Check):
-    """Table in an exposed schema without row-level security.
+    """Table the API roles can reach, without row-level security.
 
-    **Problem**: API roles (``anon``, ``authenticated``) can reach every table in an exposed
-    schema. Without RLS, whatever they are granted on it applies to every row: every tenant's
-    data is readable (and writable) by every user.
+    **Problem**: API roles (``anon``, ``authenticated``) can reach the tables of an exposed
+    schema. Without RLS, whatever they are granted on a table applies to every row: every
+    tenant's data is readable (and writable) by every user.
+
+    Exposed schemas are those PostgREST serves (``pgrst.db_schemas``), else those the API
+    roles were granted USAGE on, or ``[tenancy] exposed_schemas`` when set; a table counts
+    when an API role holds a privilege on it (every table of a configured schema counts). On
+    a plain PostgreSQL with no API roles nothing is exposed and this check is quiet.
 
     **Fix**: enable RLS and add policies, or move the table out of the exposed schemas::
 
@@ -30,7 +35,7 @@ class RlsDisabled(Check):
         return [
             {"name": t.qualified, "tenant_scoped": t.tenant}
             for t in ctx.table_security()
-            if t.exposed and not t.rls
+            if t.exposed and t.reachable and not t.rls
         ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:

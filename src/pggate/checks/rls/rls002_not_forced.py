@@ -14,6 +14,10 @@ class RlsNotForced(Check):
     **Problem**: without ``FORCE ROW LEVEL SECURITY`` the table's owner bypasses every policy.
     Views owned by that role, and functions running as it, see all tenants' rows.
 
+    A warning when the owner is an ordinary role; info when the owner is a superuser or has
+    BYPASSRLS (``postgres`` on Supabase), which bypasses RLS whether forced or not, so forcing
+    changes nothing for it (the views and functions it owns are VIEW001's and FUNC002's).
+
     **Fix**::
 
         alter table public.invoices force row level security;
@@ -26,13 +30,23 @@ class RlsNotForced(Check):
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         # From the tables query the context runs anyway (one pass over pg_class).
         return [
-            {"name": t.qualified, "owner": t.owner}
+            {"name": t.qualified, "owner": t.owner, "owner_bypasses": t.owner_bypasses}
             for t in ctx.table_security()
             if t.tenant and t.rls and not t.forced
         ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
+            if row["owner_bypasses"]:
+                yield self.finding(
+                    row["name"],
+                    f"RLS on {row['name']} is not forced, which is moot: its owner "
+                    f"{row['owner']} is a superuser or BYPASSRLS role and bypasses RLS anyway",
+                    f"own {row['name']} by an ordinary role if its views or functions should "
+                    "be subject to RLS",
+                    severity=Severity.INFO,
+                )
+                continue
             yield self.finding(
                 row["name"],
                 f"RLS on {row['name']} is not forced: its owner {row['owner']} bypasses it",

@@ -32,7 +32,7 @@ class RlsNoPolicy(Check):
         return [
             {"name": t.qualified}
             for t in ctx.table_security()
-            if t.rls and t.qualified not in with_policies
+            if t.rls and (t.reachable or t.tenant) and t.qualified not in with_policies
         ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:

@@ -17,6 +17,9 @@ class CommandNotCovered(Check):
     uses (``[tenancy.actor] role``, or ``public``). The command silently affects no rows: an
     update or delete "succeeds" and does nothing, an insert fails. Often a policy left out.
 
+    Commands the actor role holds no table privilege for are not reported: PostgreSQL refuses
+    them before any policy is consulted, so the denial is already explicit.
+
     **Fix**: add a policy for the command, or revoke the command's grant so the intent is
     explicit::
 
@@ -46,8 +49,10 @@ class CommandNotCovered(Check):
         ),
         uncovered as materialized (
             select covered.polrelid, cmd.code
-            from covered cross join (values ('r'), ('a'), ('w'), ('d')) as cmd(code)
+            from covered cross join (values ('r', 'SELECT'), ('a', 'INSERT'), ('w', 'UPDATE'), ('d', 'DELETE')) as cmd(code, privilege)
+            left join pg_roles actor on actor.rolname = %(actor_role)s
             where not coalesce(cmd.code = any(covered.commands) or '*' = any(covered.commands), false)
+              and (actor.oid is null or has_table_privilege(actor.oid, covered.polrelid, cmd.privilege))
         )
         select t.name, u.code as command
         from uncovered u

@@ -6,6 +6,7 @@ from typing import Any
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
+from ._truth import truth
 
 
 class MissingWithCheck(Check):
@@ -15,6 +16,11 @@ class MissingWithCheck(Check):
     ``USING``; when neither references the tenant column (found through the policy's
     ``pg_depend`` column dependencies, not its text), new or updated rows can carry any
     tenant: a user can write into another tenant.
+
+    Not reported: a policy that lets no new row through (neither clause: PostgreSQL then
+    denies every insert; an UPDATE policy without USING matches no row; a clause that is
+    constant false such as ``using (false)``), and policies only for roles the API does not
+    act as (``service_role``, BYPASSRLS or internal roles).
 
     **Fix**::
 
@@ -26,7 +32,8 @@ class MissingWithCheck(Check):
     gate = "rls"
     severity = Severity.ERROR
     query = """
-        select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy, p.polcmd::text as command
+        select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy, p.polcmd::text as command,
+               p.polqual is null as no_using
         from pg_policy p join pg_class c on c.oid = p.polrelid
         join pg_namespace n on n.oid = c.relnamespace
         join pg_attribute a on a.attrelid = c.oid and a.attname = %(tenant_column)s
@@ -41,7 +48,11 @@ class MissingWithCheck(Check):
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         column = ctx.tenancy.column
+        policies = {(p["name"], p["policy"]): p for p in ctx.policies()}
         for row in rows:
+            policy = policies.get((row["name"], row["policy"]))
+            if policy is None or not policy["api"] or not _lets_rows_through(ctx, row, policy):
+                continue
             yield self.finding(
                 row["name"],
                 f"policy {row['policy']} on {row['name']} lets new rows through without "
@@ -49,3 +60,10 @@ class MissingWithCheck(Check):
                 f"add WITH CHECK ({column} ...) to policy {row['policy']}",
                 policy=row["policy"],
             )
+
+
+def _lets_rows_through(ctx: CheckContext, row: dict[str, Any], policy: dict[str, Any]) -> bool:
+    """Whether any new row can pass: WITH CHECK is absent here, so USING decides."""
+    if row["no_using"]:
+        return False  # no clause at all: PostgreSQL denies (and UPDATE matches no row)
+    return truth(ctx, policy["using_expr"]) is not False

@@ -31,7 +31,7 @@ class TrustsUserMetadata(Check):
         return [
             p
             for p in ctx.policies()
-            if _reads_user_metadata(p["using_expr"] + " " + p["check_expr"])
+            if p["api"] and _reads_user_metadata(p["using_expr"] + " " + p["check_expr"])
         ]
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:

@@ -1,24 +1,34 @@
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
+
+from pglast import ast, parse_sql
 
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
+from ._truth import _row_free
 
-AUTH_CALL = re.compile(r"auth\.(uid|jwt|role|email)\(\)")
-WRAPPED_AUTH_CALL = re.compile(r"SELECT auth\.(uid|jwt|role|email)\(\)", re.IGNORECASE)
+# Which of the called functions are not immutable (so not folded by the planner), by name.
+_VOLATILITY = """
+select n.nspname as schema, p.proname as name, bool_and(p.provolatile <> 'i') as per_row
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+where p.proname = any(%(names)s)
+group by 1, 2
+"""
 
 
 class UnwrappedAuthCall(Check):
-    """Policy calling ``auth.uid()``/``auth.jwt()`` directly instead of ``(select auth.uid())``.
+    """Policy calling ``auth.uid()``, ``current_setting()`` or another stable function per row.
 
-    **Problem**: a bare function call in a policy is evaluated for every row scanned; wrapped
-    in a scalar subquery, PostgreSQL evaluates it once per statement (an initPlan). On large
-    tables the difference is orders of magnitude (Supabase's own advice).
+    **Problem**: a function call in a policy is evaluated for every row scanned unless it is
+    immutable; wrapped in a scalar subquery, ``(select auth.uid())``, PostgreSQL evaluates
+    it once per statement (an initPlan). On large tables the difference is orders of
+    magnitude (Supabase's own advice). Reported for calls outside any subquery whose
+    arguments reference no column (those can be wrapped) and whose function is stable or
+    volatile (``auth.*()``, ``current_setting()``, ``now()``, your own helpers).
 
     **Fix**::
 
@@ -31,19 +41,64 @@ class UnwrappedAuthCall(Check):
     severity = Severity.WARNING
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
-        return [p for p in ctx.policies() if _unwrapped(p["using_expr"] + " " + p["check_expr"])]
+        candidates = []
+        names: set[str] = set()
+        for policy in ctx.policies():
+            if not policy["api"]:
+                continue
+            calls = _bare_calls(policy["using_expr"]) + _bare_calls(policy["check_expr"])
+            if calls:
+                candidates.append((policy, calls))
+                names.update(name for _, name in calls)
+        if not candidates:
+            return []
+        volatility = ctx.conn.execute(_VOLATILITY, {"names": sorted(names)}).fetchall()
+        per_row = {(v["schema"], v["name"]): v["per_row"] for v in volatility}
+        by_name: dict[str, bool] = {}
+        for (_, name), flag in per_row.items():
+            by_name[name] = by_name.get(name, True) and flag
+        rows = []
+        for policy, calls in candidates:
+            stable = [
+                f"{schema}.{name}()" if schema else f"{name}()"
+                for schema, name in dict.fromkeys(calls)
+                if (per_row.get((schema, name)) if schema else by_name.get(name))
+            ]
+            if stable:
+                rows.append({**policy, "calls": ", ".join(stable)})
+        return rows
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
             yield self.finding(
                 row["name"],
-                f"policy {row['policy']} on {row['name']} calls auth.*() once per row",
-                "wrap the call: (select auth.uid())",
+                f"policy {row['policy']} on {row['name']} calls {row['calls']} once per row",
+                "wrap each call in a scalar subquery: (select auth.uid())",
                 policy=row["policy"],
             )
 
 
 @lru_cache(maxsize=4096)
-def _unwrapped(text: str) -> bool:
-    """More ``auth.*()`` calls than wrapped ones. Cached: many policies share their text."""
-    return len(AUTH_CALL.findall(text)) > len(WRAPPED_AUTH_CALL.findall(text))
+def _bare_calls(text: str) -> tuple[tuple[str, str], ...]:
+    """(schema or '', name) of calls outside subqueries whose arguments reference no column."""
+    if "(" not in text:
+        return ()
+    try:
+        target = parse_sql(f"select ({text})")[0].stmt.targetList  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - syntax pglast does not know: nothing to say
+        return ()
+    return tuple(_calls(target[0].val)) if target else ()
+
+
+def _calls(node: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.SubLink):
+        return  # a subquery: evaluated once when it references no column (an initPlan)
+    if isinstance(node, ast.FuncCall) and _row_free(node.args or ()):
+        parts = [p.sval for p in node.funcname]
+        yield ("", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1])
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from _calls(item)
+    elif isinstance(node, ast.Node):
+        for name in node.__slots__:
+            yield from _calls(getattr(node, name))

@@ -8,14 +8,18 @@ from ..context import CheckContext
 from ._base import ViewCheck
 
 
-class DefinerViewOverRls(ViewCheck):
-    """View in an exposed schema that runs with its owner's rights over a table with RLS.
+class DefinerView(ViewCheck):
+    """View in an exposed schema that runs with its owner's rights.
 
-    **Problem**: a view without ``security_invoker`` reads its tables as the view's owner.
-    When that owner bypasses RLS (a superuser, a BYPASSRLS role, or the table's owner on a
-    table without FORCE ROW LEVEL SECURITY), every API user reading the view sees every
-    tenant's rows (error). Otherwise the owner's policies, not the caller's, apply (warning).
-    The tables are found through the view's rewrite rule dependencies, not by reading text.
+    **Problem**: a view without ``security_invoker`` reads its tables as the view's owner,
+    so the caller's privileges and RLS do not apply to what it reads. It is an error when
+    that exposes rows: the owner bypasses the RLS of a table it reads (a superuser, a
+    BYPASSRLS role, or the table's owner on a table without FORCE ROW LEVEL SECURITY), or it
+    reads a table without RLS that the API roles could not read themselves (a table in a
+    private schema, or one they hold no SELECT on): every row of it is then visible through
+    the view. Any other owner-rights view the API can read is a warning: the owner's
+    policies, not the caller's, apply. The tables are found through the view's rewrite rule
+    dependencies, not by reading text. Views reading ``auth.users`` are also VIEW004's.
 
     **Fix** (PostgreSQL 15+)::
 
@@ -26,42 +30,65 @@ class DefinerViewOverRls(ViewCheck):
     gate = "views"
     severity = Severity.WARNING
     kinds = ("v",)
-    # Driven by the exposed views (usually few, by oid): each view's RLS tables are aggregated
-    # in a lateral subquery, so the planner cannot start from every RLS table and probe
+    # Driven by the exposed views (usually few, by oid): each view's tables are aggregated
+    # in a lateral subquery, so the planner cannot start from every table and probe
     # pg_depend for each (which it does when pg_class statistics are stale, after a migration).
+    # A view the API roles cannot select is not reported; with exposed schemas named in the
+    # project file every view there counts as readable and only a table outside them counts
+    # as private (which roles exist on the server must not change the answer).
     query = """
-        select format('%%I.%%I', vn.nspname, v.relname) as view, rls.tables, rls.bypasses
+        select format('%%I.%%I', vn.nspname, v.relname) as view, dep.tables, dep.bypassed, dep.private
         from pg_class v
         join pg_namespace vn on vn.oid = v.relnamespace
         join pg_roles o on o.oid = v.relowner
         cross join lateral (
             select string_agg(distinct format('%%I.%%I', tn.nspname, t.relname), ', ') as tables,
-                   bool_or(o.rolsuper or o.rolbypassrls
-                           or (t.relowner = v.relowner and not t.relforcerowsecurity)) as bypasses
+                   string_agg(distinct format('%%I.%%I', tn.nspname, t.relname), ', ') filter (
+                       where t.relrowsecurity
+                         and (o.rolsuper or o.rolbypassrls
+                              or (t.relowner = v.relowner and not t.relforcerowsecurity))) as bypassed,
+                   string_agg(distinct format('%%I.%%I', tn.nspname, t.relname), ', ') filter (
+                       where not t.relrowsecurity and t.relkind in ('r', 'p')
+                         and tn.nspname <> all(%(managed)s)
+                         and (tn.nspname <> all(%(exposed_schemas)s)
+                              or (not %(exposure_explicit)s
+                                  and not exists (select 1 from unnest(%(api_role_oids)s::oid[]) a(oid)
+                                                  where has_table_privilege(a.oid, t.oid, 'SELECT'))))) as private
             from pg_rewrite r
             join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
                             and d.refclassid = 'pg_class'::regclass
-            join pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p')
+            join pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p', 'v', 'm', 'f')
             join pg_namespace tn on tn.oid = t.relnamespace
-            where r.ev_class = v.oid and t.relrowsecurity
-        ) as rls
-        where v.oid = any(%(view_oids)s::oid[]) and rls.tables is not null
+            where r.ev_class = v.oid
+        ) as dep
+        where v.oid = any(%(view_oids)s::oid[]) and dep.tables is not null
           and not coalesce(array_to_string(v.reloptions, ',') ~* 'security_invoker=(true|on|1|yes)', false)
+          and (%(exposure_explicit)s
+               or exists (select 1 from unnest(%(api_role_oids)s::oid[]) a(oid)
+                          where has_table_privilege(a.oid, v.oid, 'SELECT')))
         order by 1
     """
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:
-            bypass = row["bypasses"]
-            message = f"view {row['view']} reads {row['tables']} with its owner's rights" + (
-                ", and the owner bypasses their RLS: every tenant's rows are visible"
-                if bypass
-                else ""
-            )
-            yield self.finding(
-                row["view"],
-                message,
-                f"alter view {row['view']} set (security_invoker = true)",
-                severity=Severity.ERROR if bypass else Severity.WARNING,
-                tables=row["tables"],
-            )
+            view, hint = row["view"], f"alter view {row['view']} set (security_invoker = true)"
+            if row["bypassed"]:
+                message = (
+                    f"view {view} reads {row['bypassed']} with its owner's rights, and the owner "
+                    "bypasses their RLS: every tenant's rows are visible"
+                )
+            elif row["private"]:
+                message = (
+                    f"view {view} reads {row['private']} (no RLS, not readable by the API roles "
+                    "themselves) with its owner's rights: every row of it is visible"
+                )
+            else:
+                yield self.finding(
+                    view,
+                    f"view {view} reads {row['tables']} with its owner's rights: the owner's "
+                    "privileges and policies apply, not the caller's",
+                    hint,
+                    tables=row["tables"],
+                )
+                continue
+            yield self.finding(view, message, hint, severity=Severity.ERROR, tables=row["tables"])
