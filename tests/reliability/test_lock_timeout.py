@@ -49,19 +49,30 @@ def hold_lock(db_url: str, mode: str) -> tuple[psycopg.Connection, int]:
 
 
 def migrate_while_blocked_briefly(root, db_url: str):
-    """``pggate migrate`` while another session holds the table lock for 0.8 s.
+    """``pggate migrate`` while another session holds the table lock until the first retry.
 
-    0.8 s: after the first lock-timeout retry, before the last.
+    The blocker lets go when pggate says it is retrying (not after a fixed time, which a
+    slow machine spends starting the process), so the retry after it must succeed.
     """
     blocker, _pid = hold_lock(db_url, "access exclusive")
-    release = threading.Timer(0.8, blocker.close)
-    release.start()
+    proc = pggate_process("migrate", "--env", "test", cwd=root)
+    lines: list[str] = []
+
+    def watch_stderr() -> None:
+        for line in proc.stderr:
+            lines.append(line)
+            if "lock timeout, retry 1" in line:
+                blocker.close()
+
+    watcher = threading.Thread(target=watch_stderr)
+    watcher.start()
     try:
-        proc = pggate_process("migrate", "--env", "test", cwd=root)
-        out, err = proc.communicate(timeout=60)
+        out = proc.stdout.read()
+        proc.wait(timeout=60)
     finally:
-        release.join()
-    return proc, out, err
+        watcher.join(timeout=60)
+        blocker.close()
+    return proc, out, "".join(lines)
 
 
 @pytest.mark.slow
