@@ -27,7 +27,7 @@ from .session import Session, open_session
 if TYPE_CHECKING:
     from .migrations.adopt import AdoptResult
     from .migrations.files import MigrationSet
-    from .migrations.history import History
+    from .migrations.history import Applied, History
     from .migrations.rollback import RollbackResult
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
@@ -84,6 +84,35 @@ def _migration_set(proj: Project) -> MigrationSet:
     return load_folder(proj.migrations_dir, proj.root)
 
 
+def _validate_files(
+    proj: Project,
+    mset: MigrationSet,
+    *,
+    require_down: bool = False,
+    applied: list[Applied] | None = None,
+) -> ValidateResult:
+    """Validate with the project's ``[lint]`` settings and its parse cache under ``.pggate/``."""
+    from .migrations.cache import ParseCache
+    from .migrations.lint import LINTS, LintSettings
+    from .migrations.validate import validate as validate_files
+
+    config = proj.settings.lint
+    try:
+        settings = LintSettings.from_config(config.ignore, config.enable)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{proj.file}: [lint] {exc}",
+            hint=f"lint ids run LNT001-{max(LINTS)}; docs/migrations.md lists them",
+        ) from None
+    return validate_files(
+        mset,
+        require_down=require_down,
+        applied=applied,
+        settings=settings,
+        cache=ParseCache.for_project(proj.root),
+    )
+
+
 def validate(
     project: ProjectRef = None,
     env: str | None = None,
@@ -92,19 +121,17 @@ def validate(
     emit: Emit = NULL_EMIT,
 ) -> ValidateResult:
     """Validate migration files offline; with ``env`` also against its history (``pggate validate``)."""
-    from .migrations.validate import validate as validate_files
-
     proj = load(project)
     mset = _migration_set(proj)
     if env is None:
-        return validate_files(mset, require_down=require_down)
+        return _validate_files(proj, mset, require_down=require_down)
     from .migrations.status import schema_drift
 
     with open_session(proj, env, emit=emit) as session:
         history = _history(session)
         applied = history.applied()
         drifted = schema_drift(session.conn, history)
-    result = validate_files(mset, require_down=require_down, applied=applied)
+    result = _validate_files(proj, mset, require_down=require_down, applied=applied)
     return replace(result, findings=(*result.findings, *drifted))
 
 
@@ -149,11 +176,10 @@ def migrate(
     rolled back and earlier ones stay applied.
     """
     from .migrations.runner import Runner, plan
-    from .migrations.validate import validate as validate_files
 
     proj = load(project)
     mset = _migration_set(proj)
-    _refuse_on_errors(validate_files(mset))
+    _refuse_on_errors(_validate_files(proj, mset))
     with open_session(proj, env, emit=emit) as session:
         environment = session.target.environment
         if not session.target.embedded and behind_transaction_pooler(session.conn):

@@ -134,12 +134,28 @@ class Tenancy(_Model):
     actor: Actor = Actor()
 
 
+class LintConfig(_Model):
+    """``[lint]``: migration lint ids to ignore project-wide, and off-by-default ids to enable."""
+
+    ignore: list[str] = []
+    enable: list[str] = []
+
+    @field_validator("ignore", "enable")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        bad = [item for item in value if not re.fullmatch(r"LNT\d{3}", item)]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))}: lint ids look like LNT004")
+        return value
+
+
 class ProjectFile(_Model):
     """The whole ``pggate.toml``."""
 
     project: ProjectSettings = ProjectSettings()
     environments: dict[str, Environment] = {}
     tenancy: Tenancy = Tenancy()
+    lint: LintConfig = LintConfig()
     gates: dict[str, dict[str, Any]] = {}
 
 

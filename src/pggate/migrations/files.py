@@ -18,6 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..results import Finding, Severity
 
@@ -146,26 +147,51 @@ def _down_marker(lines: list[str], first: int) -> int | None:
     """Index of the line holding the real ``-- migrate:down`` comment.
 
     A marker-looking line inside a string or dollar-quoted body is not one: the
-    PostgreSQL scanner tells comments from strings.
+    PostgreSQL scanner tells comments from strings. The scanner's statement
+    split (C, linear) places each candidate: outside every statement, or at the
+    start of one, it is a comment; only a candidate in the middle of a statement
+    needs that one statement scanned token by token.
     """
     candidates = [i for i in range(first, len(lines)) if DOWN_MARKER.match(lines[i])]
-    if len(candidates) <= 1 and not any("$" in line or "'" in line for line in lines[first:]):
-        return candidates[0] if candidates else None
+    if not candidates:
+        return None
+    if len(candidates) == 1 and not any("$" in line or "'" in line for line in lines[first:]):
+        return candidates[0]
+    from bisect import bisect_right
+
     from pglast import parser
 
+    from .parse import ascii_twin
+
+    text = ascii_twin("\n".join(lines))  # same offsets, and linear (see ascii_twin)
     offsets, position = [], 0
     for line in lines:
         offsets.append(position)
         position += len(line) + 1
     try:
-        comments = {t.start for t in parser.scan("\n".join(lines)) if t.name == "SQL_COMMENT"}
+        slices = parser.split(text, with_parser=False, only_slices=True)
     except Exception:  # noqa: BLE001 - an unscannable file: the parser reports it later
-        return candidates[0] if candidates else None
+        return candidates[0]
+    starts = [piece.start for piece in slices]
     for index in candidates:
         line = lines[index]
-        if offsets[index] + len(line) - len(line.lstrip()) in comments:
+        at = offsets[index] + len(line) - len(line.lstrip())
+        containing = bisect_right(starts, at) - 1
+        if containing < 0 or at >= slices[containing].stop or at == starts[containing]:
+            return index
+        if _is_comment(
+            parser, text[starts[containing] : slices[containing].stop], at - starts[containing]
+        ):
             return index
     return None
+
+
+def _is_comment(parser: Any, statement: str, at: int) -> bool:
+    """Whether a comment token starts at ``at`` of ``statement``."""
+    try:
+        return any(t.start == at and t.name == "SQL_COMMENT" for t in parser.scan(statement))
+    except Exception:  # noqa: BLE001 - unscannable: the parser reports it later
+        return False
 
 
 def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:

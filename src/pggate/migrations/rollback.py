@@ -28,7 +28,7 @@ from ..results import GateResult, Status
 from .executor import StatementFailed, execute_section, statements_of
 from .files import Migration
 from .history import Applied
-from .lint import Site, lnt005_breaking_change
+from .lint import drops_data
 from .parse import parse_tree
 from .worker import Worker
 
@@ -120,8 +120,7 @@ def lossy_downs(migrations: list[Migration]) -> list[str]:
     for migration in migrations:
         for statement in statements_of(migration, "down"):
             for kind, node in parse_tree(statement.sql):
-                hit = lnt005_breaking_change(Site(kind, node, statement, frozenset()))
-                if hit and "DROP" in hit[0]:
+                if drops_data(kind, node):
                     lossy.append(
                         f"{migration.shown_file('down')}:{statement.line}: {statement.first_line}"
                     )

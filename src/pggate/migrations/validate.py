@@ -9,12 +9,16 @@ MIG findings (errors unless noted):
 | MIG003 | a file name does not match ``<version>_<name>.sql``; a down file without its up |
 | MIG004 | a file with no up SQL |
 | MIG005 | no down section (warning; error with ``--require-down``) |
-| MIG006 | a statement that cannot run in a transaction inside a transactional file |
+| MIG006 | a statement that cannot run in a transaction inside a transactional file (``CONCURRENTLY``, ``VACUUM``, ``REINDEX SCHEMA``...) |
 | MIG007 | an applied migration's file was edited (checksum drift) — with ``--env`` |
 | MIG008 | a version applied in the database is missing from the folder (warning) — with ``--env`` |
 | MIG009 | a file is not UTF-8 text |
 | MIG010 | a file has both a down section and a ``.down.sql`` file |
 | MIG011 | the live schema differs from the fingerprint recorded after the last migration (warning) — with ``--env`` |
+
+The lock-hazard lints (LNT) are in ``lint.py``. Parsing is the expensive part:
+``file_facts`` caches what a file's text yields (``cache.py``), and only the
+context of the earlier files is applied afresh on every run.
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..results import Finding, Severity, Status, count_by_severity, status_of, worst_first
-from .executor import statements_of
+from .cache import ParseCache
 from .files import GATE, Migration, MigrationSet
 from .history import Applied
-from .lint import lint
-from .parse import SqlSyntaxError, parse_tree
+from .lint import Context, FileLint, LintSettings, findings, lint_file, reindex_concurrently
+from .parse import SqlSyntaxError, Statement, Tree, split, trees
 
 NO_TRANSACTION_NODES = {
     "VacuumStmt": "VACUUM",
@@ -36,6 +40,12 @@ NO_TRANSACTION_NODES = {
     "AlterSystemStmt": "ALTER SYSTEM",
     "CreateTableSpaceStmt": "CREATE TABLESPACE",
     "DropTableSpaceStmt": "DROP TABLESPACE",
+}
+# REINDEX of these cannot run in a transaction block even without CONCURRENTLY.
+NO_TRANSACTION_REINDEX = {
+    "REINDEX_OBJECT_SCHEMA": "REINDEX SCHEMA",
+    "REINDEX_OBJECT_DATABASE": "REINDEX DATABASE",
+    "REINDEX_OBJECT_SYSTEM": "REINDEX SYSTEM",
 }
 
 
@@ -78,25 +88,147 @@ class ValidateResult:
 
 
 def validate(
-    mset: MigrationSet, *, require_down: bool = False, applied: list[Applied] | None = None
+    mset: MigrationSet,
+    *,
+    require_down: bool = False,
+    applied: list[Applied] | None = None,
+    settings: LintSettings | None = None,
+    cache: ParseCache | None = None,
 ) -> ValidateResult:
-    """Validate every migration of ``mset`` offline (and against ``applied`` history if given)."""
-    findings = list(mset.findings)
+    """Validate every migration of ``mset`` offline (and against ``applied`` history if given).
+
+    With ``applied`` known, tables created by earlier files that are still
+    pending are new when a file runs, and the lock lints leave them alone.
+    Without it any earlier file may already be applied: only tables created
+    earlier in the same file are exempt.
+    """
+    settings = settings or LintSettings()
+    cache = cache or ParseCache.disabled()
+    applied_versions = {row.version for row in applied} if applied is not None else None
+    context = Context()
+    out = list(mset.findings)
     for migration in mset.migrations:
-        findings.extend(_validate_one(migration, require_down))
+        facts = file_facts(migration, cache)
+        out.extend(_findings_of(migration, facts, require_down))
+        out.extend(findings(migration, facts.lint, context, settings))
+        out.extend(findings(migration, facts.down_lint, Context(), settings))
+        pending = applied_versions is not None and migration.version not in applied_versions
+        context.advance(facts.lint, pending)
+    cache.save()
     if applied is not None:
-        findings.extend(drift(mset, applied))
-    return ValidateResult(mset.migrations, tuple(findings), applied is not None)
+        out.extend(drift(mset, applied))
+    return ValidateResult(mset.migrations, tuple(out), applied is not None)
 
 
-def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
-    findings: list[Finding] = []
+@dataclass(frozen=True)
+class FileFacts:
+    """What parsing one file yields: the part of validation that depends on its text alone."""
+
+    up_error: SqlSyntaxError | None
+    down_error: SqlSyntaxError | None
+    statements: int
+    no_transaction: tuple[tuple[int, str], ...]  # (line, what) for MIG006
+    lint: FileLint
+    down_lint: FileLint
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON for the parse cache."""
+        return {
+            "up_error": _error_json(self.up_error),
+            "down_error": _error_json(self.down_error),
+            "statements": self.statements,
+            "no_transaction": [list(item) for item in self.no_transaction],
+            "lint": self.lint.to_json(),
+            "down_lint": self.down_lint.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileFacts:
+        """Rebuild from ``to_json``."""
+        return cls(
+            _error_from(data["up_error"]),
+            _error_from(data["down_error"]),
+            data["statements"],
+            tuple((line, what) for line, what in data["no_transaction"]),
+            FileLint.from_json(data["lint"]),
+            FileLint.from_json(data["down_lint"]),
+        )
+
+
+def _error_json(err: SqlSyntaxError | None) -> list[Any] | None:
+    return None if err is None else [err.message, err.line, err.column, err.source_line]
+
+
+def _error_from(data: list[Any] | None) -> SqlSyntaxError | None:
+    return None if data is None else SqlSyntaxError(*data)
+
+
+def cache_key(migration: Migration) -> str:
+    """What the facts of a file depend on: its sections, their first lines, its mode."""
+    return ":".join(
+        str(part)
+        for part in (
+            migration.checksum,
+            migration.down_checksum,
+            migration.transactional,
+            migration.up_line,
+            migration.down_line,
+        )
+    )
+
+
+def file_facts(migration: Migration, cache: ParseCache) -> FileFacts:
+    """The parse facts of ``migration``, from the cache when its content is unchanged."""
+    key = cache_key(migration)
+    stored = cache.facts(key)
+    if stored is not None:
+        try:
+            return FileFacts.from_json(stored)
+        except (KeyError, TypeError, ValueError):
+            pass  # a damaged entry: parse again and overwrite it
+    facts = parse_file(migration)
+    cache.put_facts(key, facts.to_json())
+    return facts
+
+
+def parse_file(migration: Migration) -> FileFacts:
+    """Parse both sections of ``migration`` and lint them."""
+    up_error = down_error = None
+    lint, down_lint, no_transaction, count = FileLint(), FileLint(), (), 0
     try:
-        statements = statements_of(migration, "up")
+        statements = split(migration.up_sql, migration.up_line)
     except SqlSyntaxError as err:
-        return [_syntax(migration, "up", err)]
-    if not statements:
-        findings.append(
+        up_error = err
+    else:
+        count = len(statements)
+        up_trees = trees(statements)
+        if migration.transactional:
+            no_transaction = tuple(_no_transaction(statements, up_trees))
+        lint = lint_file(
+            migration.up_sql, statements, up_trees, transactional=migration.transactional
+        )
+    if migration.down_sql is not None:
+        try:
+            down = split(migration.down_sql, migration.down_line)
+        except SqlSyntaxError as err:
+            down_error = err
+        else:
+            down_lint = lint_file(
+                migration.down_sql,
+                down,
+                trees(down),
+                transactional=migration.transactional,
+                section="down",
+            )
+    return FileFacts(up_error, down_error, count, no_transaction, lint, down_lint)
+
+
+def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> list[Finding]:
+    if facts.up_error is not None:
+        return [_syntax(migration, "up", facts.up_error)]
+    out: list[Finding] = []
+    if not facts.statements:
+        out.append(
             Finding(
                 "MIG004",
                 GATE,
@@ -107,13 +239,10 @@ def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
                 file=migration.shown,
             )
         )
-    trees = [parse_tree(statement.sql) for statement in statements]
-    if migration.transactional:
-        findings.extend(_no_transaction_statements(migration, statements, trees))
-    findings.extend(lint(migration, statements, trees))
+    out.extend(_mig006(migration, line, what) for line, what in facts.no_transaction)
     if migration.down_sql is None:
         severity = Severity.ERROR if require_down else Severity.WARNING
-        findings.append(
+        out.append(
             Finding(
                 "MIG005",
                 GATE,
@@ -124,12 +253,9 @@ def _validate_one(migration: Migration, require_down: bool) -> list[Finding]:
                 file=migration.shown,
             )
         )
-    else:
-        try:
-            statements_of(migration, "down")
-        except SqlSyntaxError as err:
-            findings.append(_syntax(migration, "down", err))
-    return findings
+    elif facts.down_error is not None:
+        out.append(_syntax(migration, "down", facts.down_error))
+    return out
 
 
 def _syntax(migration: Migration, section: str, err: SqlSyntaxError) -> Finding:
@@ -146,32 +272,34 @@ def _syntax(migration: Migration, section: str, err: SqlSyntaxError) -> Finding:
     )
 
 
-def _no_transaction_statements(
-    migration: Migration, statements: list[Any], trees: list[list[tuple[str, dict[str, Any]]]]
-) -> list[Finding]:
-    findings = []
+def _no_transaction(statements: list[Statement], trees: list[Tree]) -> list[tuple[int, str]]:
+    """``(line, what)`` of each statement that cannot run inside a transaction block."""
+    found = []
     for statement, nodes in zip(statements, trees, strict=True):
         for kind, node in nodes:
             what = NO_TRANSACTION_NODES.get(kind)
             if kind in ("IndexStmt", "DropStmt") and node.get("concurrent"):
                 what = f"{'CREATE' if kind == 'IndexStmt' else 'DROP'} INDEX CONCURRENTLY"
-            params = node.get("params", []) if kind == "ReindexStmt" else []
-            if any(p.get("DefElem", {}).get("defname") == "concurrently" for p in params):
-                what = "REINDEX CONCURRENTLY"
+            if kind == "ReindexStmt":
+                what = NO_TRANSACTION_REINDEX.get(node.get("kind", ""))
+                if reindex_concurrently(node):
+                    what = "REINDEX CONCURRENTLY"
             if what:
-                findings.append(
-                    Finding(
-                        "MIG006",
-                        GATE,
-                        Severity.ERROR,
-                        migration.shown,
-                        f"{migration.shown}:{statement.line}: {what} cannot run inside a transaction",
-                        "move it to its own migration file with `-- pggate:no-transaction` at the top",
-                        file=migration.shown,
-                        line=statement.line,
-                    )
-                )
-    return findings
+                found.append((statement.line, what))
+    return found
+
+
+def _mig006(migration: Migration, line: int, what: str) -> Finding:
+    return Finding(
+        "MIG006",
+        GATE,
+        Severity.ERROR,
+        migration.shown,
+        f"{migration.shown}:{line}: {what} cannot run inside a transaction",
+        "move it to its own migration file with `-- pggate:no-transaction` at the top",
+        file=migration.shown,
+        line=line,
+    )
 
 
 def drift(mset: MigrationSet, applied: list[Applied]) -> list[Finding]:

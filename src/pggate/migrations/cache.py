@@ -1,0 +1,142 @@
+"""The parse cache under ``.pggate/``: what parsing a migration file yielded, keyed by its content.
+
+An unchanged file is never parsed twice: ``validate`` stores each file's parse
+facts (syntax errors, statement count, statements that cannot run in a
+transaction, lint hits) under a key made of the file's checksums, and reads
+them back next time. The same module keeps, per file path, its size, mtime
+and checksum (``remember_file`` / ``known_checksum``) for commands that only
+need the checksum and could then skip reading an unchanged file.
+
+The whole cache is one JSON file, ``.pggate/cache/parse.json``, stamped with
+pggate's version and a digest of the modules whose output it stores: a new
+rule or a changed message invalidates it. It is an optimisation only: a
+missing, unreadable, corrupt or stale file is ignored and rebuilt, and a
+folder pggate cannot write to just means no cache. ``.pggate/`` gets a
+``.gitignore`` so the cache is never committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+FOLDER = ".pggate"
+FILE = Path("cache") / "parse.json"
+FORMAT = 1
+# The modules whose results are cached: editing one changes the stamp.
+_SOURCES = ("parse.py", "lint.py", "validate.py", "cache.py")
+
+
+def _stamp() -> str:
+    from .. import __version__
+
+    digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        with contextlib.suppress(OSError):
+            digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+class ParseCache:
+    """Parse facts by content key, and checksums by path, size and mtime."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.stamp = _stamp() if path else ""
+        self._facts: dict[str, Any] = {}
+        self._files: dict[str, list[Any]] = {}
+        self._used: set[str] = set()
+        self._dirty = False
+        if path is not None:
+            self._load(path)
+
+    @classmethod
+    def for_project(cls, root: Path) -> ParseCache:
+        """The cache of the project at ``root``."""
+        return cls(root / FOLDER / FILE)
+
+    @classmethod
+    def disabled(cls) -> ParseCache:
+        """A cache that remembers nothing (every lookup misses)."""
+        return cls(None)
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("stamp") != self.stamp:
+            self._dirty = True  # stale: rewrite it
+            return
+        facts, files = data.get("facts"), data.get("files")
+        self._facts = facts if isinstance(facts, dict) else {}
+        self._files = files if isinstance(files, dict) else {}
+
+    # ------------------------------------------------------------ parse facts
+
+    def facts(self, key: str) -> Any | None:
+        """The facts stored under ``key``, or ``None``."""
+        value = self._facts.get(key)
+        if value is not None:
+            self._used.add(key)
+        return value
+
+    def put_facts(self, key: str, value: Any) -> None:
+        """Store ``value`` (JSON-ready) under ``key``."""
+        self._facts[key] = value
+        self._used.add(key)
+        self._dirty = True
+
+    # ------------------------------------------------------------ checksums by stat
+
+    def known_checksum(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The checksum recorded for ``path`` if its size and mtime are unchanged."""
+        entry = self._files.get(path)
+        if entry and entry[0] == size and entry[1] == mtime_ns:
+            return str(entry[2])
+        return None
+
+    def remember_file(self, path: str, size: int, mtime_ns: int, checksum: str) -> None:
+        """Record ``path``'s checksum for its current size and mtime."""
+        if self._files.get(path) != [size, mtime_ns, checksum]:
+            self._files[path] = [size, mtime_ns, checksum]
+            self._dirty = True
+
+    # ------------------------------------------------------------ saving
+
+    def save(self) -> None:
+        """Write the cache if it changed, keeping only the facts this run used."""
+        if self.path is None:
+            return
+        if set(self._facts) != self._used:
+            self._facts = {k: v for k, v in self._facts.items() if k in self._used}
+            self._dirty = True
+        if not self._dirty:
+            return
+        data = {"stamp": self.stamp, "facts": self._facts, "files": self._files}
+        with contextlib.suppress(OSError):
+            _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
+            self._dirty = False
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder.parent / ".gitignore"
+    if folder.parent.name == FOLDER and not ignore.exists():
+        ignore.write_text("# pggate's local cache: never commit it\n*\n")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".parse-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
