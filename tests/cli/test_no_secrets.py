@@ -41,4 +41,5 @@ def test_every_command_masks_the_password(run_pggate, tmp_path, db_url):
                 command += ["--env", "test"]
             result = run_pggate(*command, cwd=root)
             assert PLANTED not in result.output, (command, result.output)
-    assert (root / ".pggate").exists() is False
+    assert not (root / ".pggate" / "local").exists()  # no embedded server was started
+    assert PLANTED not in (root / ".pggate" / "cache" / "parse.json").read_text()

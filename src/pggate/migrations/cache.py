@@ -11,8 +11,8 @@ The whole cache is one JSON file, ``.pggate/cache/parse.json``, stamped with
 pggate's version and a digest of the modules whose output it stores: a new
 rule or a changed message invalidates it. It is an optimisation only: a
 missing, unreadable, corrupt or stale file is ignored and rebuilt, and a
-folder pggate cannot write to just means no cache. ``.pggate/`` gets a
-``.gitignore`` so the cache is never committed.
+folder pggate cannot write to just means no cache. The cache folder holds a
+``.gitignore`` so it is never committed (``pggate init`` ignores ``.pggate/`` too).
 """
 
 from __future__ import annotations
@@ -128,9 +128,9 @@ class ParseCache:
 def _write_atomically(path: Path, text: str) -> None:
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder.parent / ".gitignore"
-    if folder.parent.name == FOLDER and not ignore.exists():
-        ignore.write_text("# pggate's local cache: never commit it\n*\n")
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# pggate's parse cache: rebuilt when missing, never committed\n*\n")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".parse-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

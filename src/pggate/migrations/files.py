@@ -158,16 +158,15 @@ def _down_marker(lines: list[str], first: int) -> int | None:
     if len(candidates) == 1 and not any("$" in line or "'" in line for line in lines[first:]):
         return candidates[0]
     from bisect import bisect_right
+    from itertools import accumulate
 
     from pglast import parser
 
     from .parse import ascii_twin
 
     text = ascii_twin("\n".join(lines))  # same offsets, and linear (see ascii_twin)
-    offsets, position = [], 0
-    for line in lines:
-        offsets.append(position)
-        position += len(line) + 1
+    ends = list(accumulate(len(line) + 1 for line in lines[: candidates[-1]]))
+    offsets = [0, *ends]
     try:
         slices = parser.split(text, with_parser=False, only_slices=True)
     except Exception:  # noqa: BLE001 - an unscannable file: the parser reports it later

@@ -21,7 +21,7 @@ def _naive_positions(text: str, offset: int) -> tuple[int, int]:
 def test_split_positions_match_a_naive_count_with_comments_and_multibyte_text():
     parts = []
     for i in range(300):
-        parts.append(f"-- statement {i}: émoji ✓\n")
+        parts.append(f"-- statement {i}: émoji ✓\n/* a /* nested; */ comment */ ;")
         parts.append(f"insert into t (a, b) values ({i}, 'ü\n{i}');  select {i};\n\n")
     text = "".join(parts)
     statements = parse.split(text)
@@ -84,7 +84,7 @@ def test_an_unchanged_file_is_never_parsed_twice(tmp_path, monkeypatch):
     parsed = _count_parses(monkeypatch)
     first = api.validate(root)
     assert sorted(parsed) == ["001_t", "002_i"]
-    assert (root / ".pggate" / ".gitignore").read_text().strip().endswith("*")
+    assert (root / ".pggate" / "cache" / ".gitignore").read_text().strip().endswith("*")
     parsed.clear()
     second = api.validate(root)
     assert parsed == []
