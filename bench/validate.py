@@ -54,7 +54,7 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
 
 
 def huge_file(statements: int) -> str:
-    rows = "".join(f"insert into big values ({i}, 'name {i:06d}');\n" for i in range(statements))
+    rows = "".join(f"insert into big values ({i}, 'name-{i:07d}');\n" for i in range(statements))
     return f"create table big (id bigint primary key, name text);\n{rows}-- migrate:down\ndrop table big;\n"
 
 

@@ -165,6 +165,8 @@ def _down_marker(lines: list[str], first: int) -> int | None:
     from .parse import ascii_twin
 
     text = ascii_twin("\n".join(lines))  # same offsets, and linear (see ascii_twin)
+    if len(candidates) == 1 and _plainly_a_comment(parser, text, lines[candidates[0]].strip()):
+        return candidates[0]
     ends = list(accumulate(len(line) + 1 for line in lines[: candidates[-1]]))
     offsets = [0, *ends]
     try:
@@ -183,6 +185,21 @@ def _down_marker(lines: list[str], first: int) -> int | None:
         ):
             return index
     return None
+
+
+def _plainly_a_comment(parser: Any, text: str, marker: str) -> bool:
+    """Whether the only marker line is a comment, judged from the scanner's statement texts.
+
+    Every statement starting with it (or none holding it) means it is a
+    comment; one holding it further in (a string, a dollar-quoted body, or a
+    comment inside a statement) needs the token-level look. The texts cost
+    far less than the offsets pglast computes per character.
+    """
+    try:
+        texts = parser.split(text, with_parser=False)
+    except Exception:  # noqa: BLE001 - an unscannable file: the parser reports it later
+        return True
+    return not any(marker in t and not t.startswith(marker) for t in texts)
 
 
 def _is_comment(parser: Any, statement: str, at: int) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..results import Finding, Severity
@@ -254,8 +254,7 @@ _IGNORE = re.compile(
 # ---------------------------------------------------------------- the file pass
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A hazard found in one file, before the context of the earlier files is applied.
 
     ``tables``: the hit stands only if one of these existed before the file (a
@@ -287,7 +286,14 @@ class FileLint:
 
     def to_json(self) -> dict[str, Any]:
         """JSON for the parse cache."""
-        return asdict(self)
+        return {
+            "hits": [hit._asdict() for hit in self.hits],
+            "creates": list(self.creates),
+            "facts": list(self.facts),
+            "lock_timeout_line": self.lock_timeout_line,
+            "not_valid_checks": list(self.not_valid_checks),
+            "validated": [list(item) for item in self.validated],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileLint:
@@ -341,13 +347,18 @@ class Found(NamedTuple):
 
 
 Rule = Callable[[Site], Iterable[tuple[Any, ...]]]
-RULES: list[Rule] = []
+RULES: dict[str, list[Rule]] = {}  # parse-tree node kind -> the rules that read it
 
 
-def rule(function: Rule) -> Rule:
-    """Register a rule (a function from a ``Site`` to what it found)."""
-    RULES.append(function)
-    return function
+def rule(*kinds: str) -> Callable[[Rule], Rule]:
+    """Register a rule (a function from a ``Site`` to what it found) for node ``kinds``."""
+
+    def register(function: Rule) -> Rule:
+        for kind in kinds:
+            RULES.setdefault(kind, []).append(function)
+        return function
+
+    return register
 
 
 def lint_file(
@@ -368,7 +379,8 @@ def lint_file(
     for statement, nodes in zip(statements, trees, strict=True):
         for kind, node in nodes:
             site = Site(kind, node, statement, state)
-            for function in RULES if section == "up" else (lnt007_transaction_control,):
+            rules = RULES.get(kind, ()) if section == "up" else _DOWN_RULES.get(kind, ())
+            for function in rules:
                 for raw in function(site):
                     found = Found(*raw)
                     hits.append(
@@ -463,7 +475,7 @@ def _apply_ignore_comments(hits: list[Hit], text: str, statements: list[Statemen
     for hit in hits:
         reason = per_line.get((hit.line, hit.id)) or whole_file.get(hit.id)
         if reason is not None and LINTS[hit.id].suppressible:
-            hit = Hit(hit.id, hit.line, hit.message, hit.hint, hit.tables, hit.unless, reason)
+            hit = hit._replace(suppressed=reason)
         out.append(hit)
     return out
 
@@ -621,7 +633,7 @@ _TRANSACTION_WORDS = {
 # ---------------------------------------------------------------- the rules
 
 
-@rule
+@rule("IndexStmt")
 def lnt001_index_not_concurrent(site: Site) -> Iterator[Found]:
     """CREATE INDEX without CONCURRENTLY on an existing table."""
     if site.kind == "IndexStmt" and not site.node.get("concurrent"):
@@ -645,7 +657,7 @@ def _statement_sql(site: Site) -> str:
     return " ".join(site.statement.sql.split())
 
 
-@rule
+@rule("AlterTableStmt")
 def lnt002_required_column(site: Site) -> Iterator[Found]:
     """ADD COLUMN NOT NULL without DEFAULT (and not filled by identity, serial or generation)."""
     self_filling = {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}
@@ -663,7 +675,7 @@ def lnt002_required_column(site: Site) -> Iterator[Found]:
             )
 
 
-@rule
+@rule("AlterTableStmt")
 def lnt003_type_change(site: Site) -> Iterator[Found]:
     """ALTER COLUMN TYPE on an existing table."""
     for table, cmd in _cmds(site, "AT_AlterColumnType"):
@@ -677,7 +689,7 @@ def lnt003_type_change(site: Site) -> Iterator[Found]:
         )
 
 
-@rule
+@rule("AlterTableStmt", "AlterDomainStmt")
 def lnt004_constraint_validated(site: Site) -> Iterator[Found]:
     """A foreign key or check added without NOT VALID to an existing table (or domain)."""
     for table, cmd in _cmds(site, "AT_AddConstraint"):
@@ -731,7 +743,7 @@ def _validation_lock(kind: str, table: str, constraint: dict[str, Any]) -> str:
     return "ACCESS EXCLUSIVE (reads and writes wait)"
 
 
-@rule
+@rule("DropStmt", "AlterTableStmt", "RenameStmt")
 def lnt005_breaking_change(site: Site) -> Iterator[Found]:
     """DROP TABLE, DROP COLUMN or RENAME of a table or column that existed before."""
     message = breaking_change(site.kind, site.node)
@@ -767,7 +779,7 @@ def _touched_tables(kind: str, node: dict[str, Any]) -> list[str]:
     return [_name(node["relation"])] if node.get("relation") else []
 
 
-@rule
+@rule("TransactionStmt", "VariableSetStmt")
 def lnt007_transaction_control(site: Site) -> Iterator[Found]:
     """Transaction control inside a file pggate runs in one transaction."""
     if not site.state.transactional:
@@ -792,7 +804,7 @@ def lnt007_transaction_control(site: Site) -> Iterator[Found]:
         )
 
 
-@rule
+@rule("AlterTableStmt")
 def lnt008_validate_same_transaction(site: Site) -> Iterator[Found]:
     """VALIDATE CONSTRAINT of a constraint added NOT VALID earlier in the same transaction."""
     if not site.state.transactional:
@@ -809,7 +821,7 @@ def lnt008_validate_same_transaction(site: Site) -> Iterator[Found]:
             )
 
 
-@rule
+@rule("AlterTableStmt")
 def lnt009_unique_builds_index(site: Site) -> Iterator[Found]:
     """UNIQUE / PRIMARY KEY added to an existing table without USING INDEX."""
     for table, cmd in _cmds(site, "AT_AddConstraint"):
@@ -850,7 +862,7 @@ def _using_index(table: str, columns: list[str], word: str, name: str | None) ->
     )
 
 
-@rule
+@rule("AlterTableStmt")
 def lnt010_set_not_null(site: Site) -> Iterator[Found]:
     """SET NOT NULL on an existing table with no validated CHECK (c IS NOT NULL) to prove it."""
     for table, cmd in _cmds(site, "AT_SetNotNull"):
@@ -872,7 +884,7 @@ def lnt010_set_not_null(site: Site) -> Iterator[Found]:
         )
 
 
-@rule
+@rule("AlterTableStmt")
 def lnt011_add_column_rewrites(site: Site) -> Iterator[Found]:
     """ADD COLUMN with a volatile default, serial, identity or stored generated column."""
     for table, column, kinds in _added_columns(site):
@@ -935,7 +947,7 @@ def _rewrite_reason(column: dict[str, Any], kinds: set[str]) -> tuple[str, str] 
     return None
 
 
-@rule
+@rule("DropStmt")
 def lnt012_drop_index(site: Site) -> Iterator[Found]:
     """DROP INDEX without CONCURRENTLY of an index that existed before the migration."""
     if site.kind != "DropStmt" or site.node.get("removeType") != "OBJECT_INDEX":
@@ -955,7 +967,7 @@ def lnt012_drop_index(site: Site) -> Iterator[Found]:
         )
 
 
-@rule
+@rule("ReindexStmt")
 def lnt013_reindex(site: Site) -> Iterator[Found]:
     """REINDEX without CONCURRENTLY."""
     if site.kind != "ReindexStmt" or reindex_concurrently(site.node):
@@ -1025,7 +1037,7 @@ def enum_values_used(state: _State, statement: Statement) -> Iterator[Found]:
             )
 
 
-@rule
+@rule("TruncateStmt")
 def lnt015_truncate_cascade(site: Site) -> Iterator[Found]:
     """TRUNCATE ... CASCADE."""
     if site.kind != "TruncateStmt" or site.node.get("behavior") != "DROP_CASCADE":
@@ -1043,7 +1055,7 @@ def lnt015_truncate_cascade(site: Site) -> Iterator[Found]:
         )
 
 
-@rule
+@rule("CreateStmt", "AlterTableStmt")
 def type_preferences(site: Site) -> Iterator[Found]:
     """LNT016-LNT019: column types that are hard to change later (info, off by default)."""
     for table, column, primary in _defined_columns(site):
@@ -1093,6 +1105,12 @@ def _defined_columns(site: Site) -> Iterator[tuple[str, dict[str, Any], bool]]:
                 yield table, column, bool(_constraints(column, "CONSTR_PRIMARY"))
             elif cmd.get("subtype") == "AT_AlterColumnType":
                 yield table, {"colname": cmd["name"], **cmd["def"]["ColumnDef"]}, False
+
+
+# A down section is checked for transaction control only.
+_DOWN_RULES = {
+    kind: [lnt007_transaction_control] for kind in ("TransactionStmt", "VariableSetStmt")
+}
 
 
 # ---------------------------------------------------------------- the context pass

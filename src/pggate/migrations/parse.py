@@ -176,8 +176,10 @@ def parse_tree(sql: str) -> Tree:
     return [next(iter(raw["stmt"].items())) for raw in tree.get("stmts", [])]
 
 
-def trees(statements: list[Statement]) -> list[Tree]:
+def trees(statements: list[Statement], only: re.Pattern[str] | None = None) -> list[Tree]:
     """One parse tree per statement; data-only statements (INSERT, SELECT...) get ``[]``.
+
+    With ``only`` (a pattern matched at each statement's start) just those are parsed.
 
     Statements are parsed in batches of about 64 kB: one parser call per
     statement would cost more than the rules that read the trees. They are
@@ -185,7 +187,7 @@ def trees(statements: list[Statement]) -> list[Tree]:
     swallow the separator.
     """
     out: list[Tree] = [[] for _ in statements]
-    for batch in _batches(statements):
+    for batch in _batches(statements, only):
         nodes = _parse_batch([statements[i].sql for i in batch])
         for i, node in zip(batch, nodes, strict=True):
             out[i] = node
@@ -204,11 +206,11 @@ def _parse_batch(sqls: list[str]) -> list[Tree]:
     return [parse_tree(sql) for sql in sqls]  # never expected: exact, one by one
 
 
-def _batches(statements: list[Statement]) -> Iterator[list[int]]:
+def _batches(statements: list[Statement], only: re.Pattern[str] | None) -> Iterator[list[int]]:
     batch: list[int] = []
     size = 0
     for position, statement in enumerate(statements):
-        if _DATA_ONLY.match(statement.sql):
+        if (only.match(statement.sql) is None) if only else _DATA_ONLY.match(statement.sql):
             continue
         batch.append(position)
         size += len(statement.sql)

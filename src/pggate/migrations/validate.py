@@ -23,6 +23,7 @@ context of the earlier files is applied afresh on every run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,10 @@ from .history import Applied
 from .lint import Context, FileLint, LintSettings, findings, lint_file, reindex_concurrently
 from .parse import SqlSyntaxError, Statement, Tree, split, trees
 
+# The words that can start transaction control: all a down section is checked for (LNT007).
+TRANSACTION_CONTROL = re.compile(
+    r"(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare|set)\b", re.IGNORECASE
+)
 NO_TRANSACTION_NODES = {
     "VacuumStmt": "VACUUM",
     "CreatedbStmt": "CREATE DATABASE",
@@ -216,7 +221,7 @@ def parse_file(migration: Migration) -> FileFacts:
             down_lint = lint_file(
                 migration.down_sql,
                 down,
-                trees(down),
+                trees(down, only=TRANSACTION_CONTROL),
                 transactional=migration.transactional,
                 section="down",
             )

@@ -19,6 +19,8 @@ class RequiredForeignKey(RequiredForeignKeyMissing):
 
         alter table public.memberships add constraint memberships_user_id_fkey
             foreign key (user_id) references auth.users (id) on delete cascade not valid;
+        -- in the next migration file: in the same transaction the ADD's lock would be held
+        -- through the validating scan (LNT008)
         alter table public.memberships validate constraint memberships_user_id_fkey;
     """
 
