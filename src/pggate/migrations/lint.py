@@ -317,7 +317,8 @@ class _State:
     created: set[str] = field(default_factory=set)
     facts: set[str] = field(default_factory=set)
     not_valid: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> fact
-    enum_values: dict[str, tuple[str, int]] = field(default_factory=dict)  # value -> (type, line)
+    # value added by ALTER TYPE ... ADD VALUE -> (type, its line, its statement index)
+    enum_values: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     validated: list[tuple[str, int]] = field(default_factory=list)
     lock_timeout_line: int | None = None
 
@@ -420,7 +421,8 @@ def _record(site: Site) -> None:
         if state.lock_timeout_line is None:
             state.lock_timeout_line = site.statement.line
     elif kind == "AlterEnumStmt" and node.get("newVal") is not None and state.transactional:
-        state.enum_values[node["newVal"]] = (_dotted(node["typeName"]), site.statement.line)
+        type_name = _dotted(node["typeName"])
+        state.enum_values[node["newVal"]] = (type_name, site.statement.line, site.statement.index)
     elif kind == "AlterTableStmt":
         table = _name(node["relation"])
         for cmd in _alter_cmds(node):
@@ -1025,9 +1027,9 @@ def enum_values_used(state: _State, statement: Statement) -> Iterator[Found]:
     It reads the statement's text, not its tree, so it also sees the data-only
     statements (INSERT, UPDATE) the parser is not asked about.
     """
-    for value, (type_name, line) in sorted(state.enum_values.items()):
+    for value, (type_name, line, index) in sorted(state.enum_values.items()):
         literal = "'" + value.replace("'", "''") + "'"
-        if line < statement.line and literal in statement.sql:
+        if index < statement.index and literal in statement.sql:
             yield Found(
                 "LNT014",
                 f"'{value}' is used in the transaction that added it to enum {type_name} (line "
