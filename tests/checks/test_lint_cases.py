@@ -139,5 +139,5 @@ def test_docs_migrations_md_lists_every_lint_from_the_catalogue():
     from pggate.migrations.lint import markdown
 
     assert markdown() in DOCS.read_text(), (
-        "regenerate the lint table in docs/migrations.md: python -m pggate.migrations.lint"
+        "regenerate the lint table in docs/migrations.md: python -m pggate.migrations.lint_catalogue"
     )

@@ -29,7 +29,7 @@ FOLDER = ".pggate"
 FILE = Path("cache") / "parse.json"
 FORMAT = 1
 # The modules whose results are cached: editing one changes the stamp.
-_SOURCES = ("parse.py", "lint.py", "validate.py", "cache.py")
+_SOURCES = ("parse.py", "lint.py", "lint_rules.py", "lint_catalogue.py", "validate.py", "cache.py")
 
 
 def _stamp() -> str:
