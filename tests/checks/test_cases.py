@@ -126,6 +126,16 @@ def test_catalogue_every_check_has_docs_and_cases_both_ways():
         assert check.doc(), check_id
 
 
+def test_catalogue_every_check_says_what_a_clean_run_proves():
+    # Reports and JUnit name a passing check by what it verified, never by the problem it
+    # catches ("every table in an exposed schema has row-level security enabled").
+    for check_id, check in sorted(REGISTRY.items()):
+        phrase = check.verified
+        assert phrase, f"{check_id}: set verified = what a run without findings proves"
+        assert phrase[0].islower() and not phrase.endswith("."), f"{check_id}: {phrase!r}"
+        assert phrase != check.doc().splitlines()[0], check_id
+
+
 def test_docs_checks_md_is_generated_from_the_docstrings():
     from pggate.checks.catalog import markdown
 

@@ -27,6 +27,7 @@ class RequiredForeignKey(RequiredForeignKeyMissing):
     id = "FK001"
     gate = "fk"
     severity = Severity.ERROR
+    verified = "every foreign key `[gates.fk] required` names exists and deletes as required"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         from . import config

@@ -59,6 +59,7 @@ class OrphanedRows(Check):
     id = "FK002"
     gate = "fk"
     severity = Severity.ERROR
+    verified = "every foreign key value has its parent row"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         from . import config

@@ -23,6 +23,7 @@ class UnindexedForeignKey(Check):
     id = "FK003"
     gate = "fk"
     severity = Severity.WARNING
+    verified = "every foreign key has an index leading with its columns"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as table_name, k.conname as name,
                (select string_agg(a.attname, ', ' order by u.n) from unnest(k.conkey) with ordinality u(att, n)

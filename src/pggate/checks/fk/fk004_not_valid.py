@@ -22,6 +22,7 @@ class NotValidForeignKey(Check):
     id = "FK004"
     gate = "fk"
     severity = Severity.WARNING
+    verified = "every foreign key is validated"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as table_name, k.conname as name
         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace

@@ -35,6 +35,7 @@ class DefinerWithoutSearchPath(Check):
     id = "FUNC001"
     gate = "functions"
     severity = Severity.ERROR
+    verified = "every SECURITY DEFINER function in an exposed schema pins its `search_path`"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         params = {**ctx.params(), "definer": True}

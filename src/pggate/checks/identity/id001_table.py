@@ -20,6 +20,7 @@ class RequiredTableMissing(ContractCheck):
 
     id = "ID001"
     severity = Severity.ERROR
+    verified = "every table of the identity contract exists"
     query = "select t as name from jsonb_array_elements_text(%(tables)s::jsonb) t where to_regclass(t) is null order by 1"
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:

@@ -20,6 +20,7 @@ class RequiredColumnWrong(ContractCheck):
 
     id = "ID002"
     severity = Severity.ERROR
+    verified = "every column of the identity contract exists with its type"
     query = """
         select c."table" || '.' || c."column" as name, c.type as expected,
                format_type(a.atttypid, a.atttypmod) as actual, to_regtype(c.type) is null as unknown_type

@@ -23,6 +23,7 @@ class RequiredKeyMissing(ContractCheck):
 
     id = "ID003"
     severity = Severity.ERROR
+    verified = "every key of the identity contract exists"
     query = """
         select k.spec as name
         from jsonb_to_recordset(%(keys)s::jsonb) as k(spec text, "table" text, columns text[])

@@ -31,6 +31,7 @@ class RequiredForeignKeyMissing(ContractCheck):
 
     id = "ID004"
     severity = Severity.ERROR
+    verified = "every foreign key of the identity contract exists and deletes as required"
     query = """
         select f.spec as name, f.on_delete as wanted,
                (select k.confdeltype::text from pg_constraint k

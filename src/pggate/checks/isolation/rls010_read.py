@@ -20,4 +20,5 @@ class CrossTenantRead(IsolationCheck):
 
     id = "RLS010"
     severity = Severity.ERROR
+    verified = "a member of one tenant reads no row of another tenant"
     hint_text = "scope the SELECT policy to the user's own tenant(s)"

@@ -18,4 +18,5 @@ class CrossTenantChange(IsolationCheck):
 
     id = "RLS011"
     severity = Severity.ERROR
+    verified = "a member of one tenant updates and deletes no row of another tenant"
     hint_text = "scope the UPDATE/DELETE policies' USING to the user's own tenant(s)"

@@ -20,4 +20,5 @@ class CrossTenantInsert(IsolationCheck):
 
     id = "RLS012"
     severity = Severity.ERROR
+    verified = "a member of one tenant cannot insert or move a row into another tenant"
     hint_text = "add WITH CHECK on the tenant column to the INSERT and UPDATE policies"

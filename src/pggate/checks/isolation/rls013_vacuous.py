@@ -17,4 +17,5 @@ class Vacuous(IsolationCheck):
 
     id = "RLS013"
     severity = Severity.WARNING
+    verified = "the isolation proof ran with two tenants and an actor RLS applies to"
     hint_text = "make the proof runnable: seed data, actor role, member query"

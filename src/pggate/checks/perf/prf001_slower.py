@@ -29,6 +29,7 @@ class Slower(GateCheck):
     id = "PRF001"
     gate = "perf"
     severity = Severity.ERROR
+    verified = "no bench query got slower than its baseline beyond the threshold"
 
     @classmethod
     def compare(

@@ -22,6 +22,7 @@ class IndexScanLost(GateCheck):
     id = "PRF002"
     gate = "perf"
     severity = Severity.WARNING
+    verified = "no bench query lost an index scan to a sequential scan"
 
     @classmethod
     def compare(cls, before: Measurement | None, after: Measurement) -> list[Finding]:

@@ -26,6 +26,7 @@ class RlsNotForced(Check):
     id = "RLS002"
     gate = "rls"
     severity = Severity.WARNING
+    verified = "every tenant table forces row-level security"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         # From the tables query the context runs anyway (one pass over pg_class).

@@ -24,6 +24,7 @@ class RlsNoPolicy(Check):
     id = "RLS003"
     gate = "rls"
     severity = Severity.WARNING
+    verified = "every table with row-level security has a policy"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         # From what the context reads anyway: the tables (one pass over pg_class) and the

@@ -37,6 +37,7 @@ class AlwaysTruePolicy(Check):
     id = "RLS005"
     gate = "rls"
     severity = Severity.ERROR
+    verified = "no permissive tenant policy is always true"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         rows = []

@@ -26,6 +26,7 @@ class TrustsUserMetadata(Check):
     id = "RLS007"
     gate = "rls"
     severity = Severity.ERROR
+    verified = "no policy trusts `user_metadata` from the JWT"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         return [

@@ -39,6 +39,7 @@ class UnwrappedAuthCall(Check):
     id = "RLS008"
     gate = "rls"
     severity = Severity.WARNING
+    verified = "every policy wraps `auth.uid()`/`auth.jwt()` in a subselect"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         candidates = []

@@ -23,6 +23,7 @@ class PolicyColumnUnindexed(Check):
     id = "RLS009"
     gate = "rls"
     severity = Severity.WARNING
+    verified = "every column a tenant policy filters on is indexed"
     # Set-based: the (table, column) pairs the tenant tables' policies depend on, EXCEPT the
     # (table, leading column) pairs of their indexes (a hashed set difference, not a probe of
     # pg_index and pg_attribute per dependency); names are looked up only for what is left.

@@ -31,6 +31,7 @@ class FailedExpectation(GateCheck):
     id = "SMK001"
     gate = "smoke"
     severity = Severity.ERROR
+    verified = "every smoke check met its expectation"
 
 
 def run_one(

@@ -20,3 +20,4 @@ class NotRun(GateCheck):
     id = "SMK002"
     gate = "smoke"
     severity = Severity.WARNING
+    verified = "every smoke check ran as asked"

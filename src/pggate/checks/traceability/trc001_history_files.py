@@ -23,6 +23,7 @@ class HistoryMatchesFiles(Check):
     id = "TRC001"
     gate = "traceability"
     severity = Severity.ERROR
+    verified = "every applied migration matches its file"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         return [{"finding": f} for f in drift(migration_set(ctx), history(ctx).applied())]

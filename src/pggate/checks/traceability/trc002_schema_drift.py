@@ -22,6 +22,7 @@ class SchemaDrift(Check):
     id = "TRC002"
     gate = "traceability"
     severity = Severity.ERROR
+    verified = "the live schema matches the fingerprint recorded after the last migration"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         return [{"finding": f} for f in schema_drift(ctx.conn, history(ctx))]

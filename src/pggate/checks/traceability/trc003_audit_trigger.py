@@ -25,6 +25,7 @@ class AuditTriggerMissing(Check):
     id = "TRC003"
     gate = "traceability"
     severity = Severity.ERROR
+    verified = "every audited table has its audit trigger"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as name
         from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -22,6 +22,7 @@ class AuditColumnMissing(Check):
     id = "TRC004"
     gate = "traceability"
     severity = Severity.ERROR
+    verified = "every tenant table has the configured audit columns"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as name, col.name as column_name
         from pg_class c join pg_namespace n on n.oid = c.relnamespace

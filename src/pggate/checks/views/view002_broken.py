@@ -24,6 +24,7 @@ class BrokenView(Check):
     id = "VIEW002"
     gate = "views"
     severity = Severity.ERROR
+    verified = "every view in an exposed schema can be queried"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         return ctx.exposed_views()  # schema, name, view (qualified): found once for the gate

@@ -23,6 +23,7 @@ class MaterializedViewReadable(ViewCheck):
     id = "VIEW003"
     gate = "views"
     severity = Severity.WARNING
+    verified = "no materialized view in an exposed schema is readable by API roles"
     kinds = ("m",)
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as name,
