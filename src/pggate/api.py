@@ -513,11 +513,26 @@ class BenchResult:
         }
 
 
-def report(folder: str | os.PathLike[str], formats: list[str] | None = None) -> ReportResult:
-    """Rebuild the reports of an evidence package from its files alone (``pggate report``)."""
+def report(
+    folder: str | os.PathLike[str],
+    formats: list[str] | None = None,
+    *,
+    compare: str | os.PathLike[str] | None = None,
+) -> ReportResult:
+    """Rebuild the reports of an evidence package from its files alone (``pggate report``).
+
+    ``compare``: a previous package; the reports then show what changed since it
+    (stored in the package as ``compare.json``, so later rebuilds keep it).
+    """
     from .evidence import FORMATS, Evidence, render
 
     evidence = Evidence.load(folder)
+    if compare is not None:
+        from .evidence.compare import compare as difference
+        from .evidence.compare import save
+
+        save(evidence, difference(evidence, Evidence.load(compare)))
+        evidence = Evidence.load(folder)
     written = render(evidence, formats or list(FORMATS))
     return ReportResult(evidence.run, tuple(str(p) for p in written))
 

@@ -122,8 +122,15 @@ def stage(
         str(folder),
         {"started_at": started.isoformat(timespec="seconds")},
     )
-    package.finish(result, run.artifacts, target=_target(run))
+    package.finish(result, run.artifacts, target=_target(run), previous=_previous(run, folder))
     return result
+
+
+def _previous(run: _Run, folder: Path) -> Path | None:
+    """The last finished package of this environment: the reports show what changed since."""
+    from .evidence.compare import previous_package
+
+    return previous_package(run.project.evidence_dir, run.env, folder)
 
 
 # ------------------------------------------------------------ one confirmation
@@ -361,7 +368,8 @@ def _gates(step: str, gates: tuple[str, ...]) -> Callable[[_Run, ExitStack], Ste
         result: VerifyResult = api.verify(
             run.project, run.env, selected, emit=run.emit, options=options
         )
-        return StepResult(step, result.status, gates=result.gates, data={"titles": _titles(result)})
+        data = {"titles": _titles(result), "verified": _verified(result)}
+        return StepResult(step, result.status, gates=result.gates, data=data)
 
     return run_gates
 
@@ -375,6 +383,18 @@ def _titles(result: VerifyResult) -> dict[str, str]:
         for gate in result.gates
         for check in gate.checks
         if check in REGISTRY
+    }
+
+
+def _verified(result: VerifyResult) -> dict[str, str]:
+    """What each check proves when it finds nothing (reports name passing checks by it)."""
+    from .checks.base import REGISTRY
+
+    return {
+        check: REGISTRY[check].verified
+        for gate in result.gates
+        for check in gate.checks
+        if check in REGISTRY and REGISTRY[check].verified
     }
 
 
@@ -396,24 +416,39 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
     back = api.rollback(
         run.project, run.env, to=run.version_before, confirm=_approved(run), emit=run.emit
     )
-    forward = api.migrate(
-        run.project, run.env, confirm=_approved(run), emit=run.emit, run_id=f"{run.run_id}-reapply"
-    )
-    again = _fingerprint(run)
-    findings = []
-    if not back.proven:
+    findings = [] if back.proven else [_unproven_rollback(run, back.proof)]
+    data: dict[str, Any] = {
+        "to": run.version_before,
+        "reverted": list(back.reverted),
+        "proof": back.proof,
+        "fingerprint_first": run.fingerprint_after,
+    }
+    try:
+        forward = api.migrate(
+            run.project,
+            run.env,
+            confirm=_approved(run),
+            emit=run.emit,
+            run_id=f"{run.run_id}-reapply",
+        )
+    except PggateError as exc:
+        # What the rollback left behind often breaks the way forward: keep its proof and diff.
+        data.update(reapplied=[], identical=False, reapply_error=exc.to_dict())
         findings.append(
             Finding(
-                "RBK001",
+                "RBK002",
                 "rollback",
                 Severity.ERROR,
-                f"version {run.version_before}",
-                f"rolling back to {run.version_before} did not restore the schema "
-                f"recorded there ({back.proof.get('status')})",
-                "see the diff in steps/08_rollback.json; complete the down sections",
-                details={"diff": back.proof.get("diff", [])[:50]},
+                "migrate after rollback",
+                "migrating forward again after the rollback failed: "
+                + exc.message.strip().splitlines()[0],
+                "a down leaves something behind that the up then cannot create; "
+                "complete the down sections",
+                details={"error": exc.message},
             )
         )
+        return StepResult("rollback", status_of(findings), findings=tuple(findings), data=data)
+    again = _fingerprint(run)
     if again != run.fingerprint_after:
         findings.append(
             Finding(
@@ -426,16 +461,28 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
                 details={"first": run.fingerprint_after, "again": again},
             )
         )
-    data = {
-        "to": run.version_before,
-        "reverted": list(back.reverted),
-        "proof": back.proof,
-        "reapplied": list(forward.applied),
-        "fingerprint_first": run.fingerprint_after,
-        "fingerprint_again": again,
-        "identical": again == run.fingerprint_after,
-    }
+    data.update(
+        reapplied=list(forward.applied),
+        fingerprint_again=again,
+        identical=again == run.fingerprint_after,
+    )
     return StepResult("rollback", status_of(findings), findings=tuple(findings), data=data)
+
+
+def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
+    """RBK001 with the objects that differ from the schema recorded at the target version."""
+    diff = list(proof.get("diff", []))
+    return Finding(
+        "RBK001",
+        "rollback",
+        Severity.ERROR,
+        f"version {run.version_before}",
+        f"rolling back to {run.version_before} did not restore the schema recorded there "
+        f"({proof.get('status')}): {len(diff)} object(s) differ",
+        "complete the down sections: drop what is marked + (left behind), recreate what is "
+        "marked - (missing), restore what is marked ~ (changed)",
+        details={"diff": diff[:200]},
+    )
 
 
 def _fingerprint(run: _Run) -> str:

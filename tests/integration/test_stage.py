@@ -2,22 +2,21 @@
 
 import json
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
-
-import pytest
 
 from tests.cli.test_no_secrets import PLANTED, url_with_password
 from tests.integration.gates.test_security_verify import example_on
 
-SECTIONS = (
+SECTIONS = (  # what needs attention first, then what was proven, then the sign-off
     "## Executive summary",
-    "## Environment and versions",
+    "## Needs attention",
+    "## Steps",
     "## Migrations applied",
-    "## Gates",
-    "## Performance",
+    "## Isolation proof",
     "## Rollback rehearsal",
+    "## Performance",
+    "## What was proven",
+    "## Environment and versions",
     "## Production recommendation",
     "## Approval",
     "## Evidence files",
@@ -116,10 +115,9 @@ def test_junit_has_one_testcase_per_check_and_object(cli, tmp_path, db_url):
             )
             assert len(cases) == expected == int(suite.get("tests")), gate["gate"]
     assert int(root.get("failures")) == 0
-    assert [c.get("name") for c in suites["pipeline"].findall("testcase")][:2] == [
-        "environment",
-        "validate",
-    ]
+    names = [c.get("name") for c in suites["pipeline"].findall("testcase")]
+    steps = [n.split(":")[0] for n in names if ": " in n and " " not in n.split(":")[0]]
+    assert steps[:2] == ["environment", "validate"], names
 
 
 def test_report_rebuilds_identical_reports_from_the_package_alone(cli, tmp_path, db_url):
@@ -147,8 +145,8 @@ def test_a_tenant_table_without_rls_is_no_go_naming_table_and_check(cli, tmp_pat
     assert result.exit_code == 1, result.output
     report = (example / "evidence" / "run" / "report.md").read_text()
     assert "**Verdict: NO-GO**" in report
-    summary = report[: report.index("## Environment and versions")]
-    assert "RLS001 public.leaky_notes" in summary
+    summary = report[: report.index("## Needs attention")]
+    assert "RLS001 on public.leaky_notes" in summary
     assert "| RLS001 | error | `public.leaky_notes` |" in report
 
 
@@ -207,33 +205,3 @@ def test_an_unreachable_database_exits_3_with_a_report(run_pggate, tmp_path):
     assert result.exit_code == 3, result.output
     assert json.loads(result.stdout)["verdict"] == "NO-GO"
     assert "could not complete" in (example / "evidence" / "run" / "report.md").read_text()
-
-
-@pytest.mark.browser
-def test_the_html_report_renders_in_headless_chromium(cli, tmp_path, db_url):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("Chromium is not installed (Debian package chromium)")
-    example = example_on(tmp_path, db_url)
-    assert _stage(cli, example, "--rehearse-rollback").exit_code == 0
-    page = example / "evidence" / "run" / "report.html"
-    assert "http://" not in page.read_text().replace('xmlns="http://www.w3.org/2000/svg"', "")
-    shot = tmp_path / "report.png"
-    done = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1200,2400",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert shot.is_file() and shot.stat().st_size > 20_000
-    Path(tmp_path / "keep").mkdir()

@@ -123,19 +123,27 @@ def report(
     formats: Annotated[
         str, typer.Option("--formats", help="Comma-separated: md,html,junit,json (default: all).")
     ] = "md,html,junit,json",
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="A previous evidence package: show new and fixed findings, migrations "
+            "added, bench queries moved.",
+        ),
+    ] = None,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
 ) -> int:
     """Rebuild the reports of an evidence package from its files alone (no database).
 
-    Exit code is the recorded run's: 0 GO, 1 NO-GO.
+    Exit code is the recorded run's: 0 GO, 1 NO-GO (an incomplete package is NO-GO).
     """
     opts = settings(ctx, format=format, verbose=verbose)
     out = Output(opts)
     from .. import api
 
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    result = api.report(folder, chosen)
+    result = api.report(folder, chosen, compare=compare)
 
     def render(out: Output, result: Any) -> None:
         _verdict(out, result.run)

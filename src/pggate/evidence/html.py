@@ -7,6 +7,8 @@ from typing import Any
 
 from .view import APPROVERS, STEP_TITLES, ReportView
 
+_TIMELINE_WIDTH = 1040
+
 _BAR_HEIGHT = 18
 _CHART_WIDTH = 640
 
@@ -23,39 +25,64 @@ def render(view: ReportView) -> str:
         lstrip_blocks=True,
     )
     env.filters["code"] = _code
+    env.filters["ident"] = _ident
+    env.filters["diff"] = _diff
     template = env.get_template("report.html.j2")
-    migrations = [
-        (f"{m['version']} {m['name']}", float(m.get("duration_ms", 0))) for m in view.applied()
-    ]
+    slowest = max((float(m.get("duration_ms") or 0) for m in view.applied()), default=0) or 1
     perf = view.perf_rows()
     return (
         template.render(
             view=view,
             titles=STEP_TITLES,
             approvers=APPROVERS,
-            migrations_chart=Markup(bars(migrations, unit="ms")) if migrations else None,  # noqa: S704 - built from escaped text
+            timeline=Markup(timeline(view.timeline())),  # noqa: S704 - built from escaped text
+            slowest_migration=slowest,
             perf_chart=Markup(paired_bars(perf)) if perf else None,  # noqa: S704 - built from escaped text
         ).rstrip()
         + "\n"
     )
 
 
-def bars(items: list[tuple[str, float]], *, unit: str) -> str:
-    """A horizontal bar chart as inline SVG (labels escaped)."""
-    top = max((value for _, value in items), default=0) or 1
-    label_width = 260
-    span = _CHART_WIDTH - label_width - 90
-    rows = []
-    for index, (label, value) in enumerate(items):
-        y = index * (_BAR_HEIGHT + 6)
-        width = max(1.0, span * value / top)
+def timeline(steps: list[dict[str, Any]]) -> str:
+    """The steps on one time axis: a bar per step from its start to its end, coloured by status.
+
+    Each row also carries the step's name, status and duration as text, so a step too
+    short to see as a bar still reads; skipped steps show why.
+    """
+    total = sum(s["duration_ms"] for s in steps) or 1.0
+    label, right = 150, 330
+    span = _TIMELINE_WIDTH - label - right
+    rows, start = [], 0.0
+    for index, step in enumerate(steps):
+        y = index * 22
+        x = label + span * start / total
+        width = max(2.0, span * step["duration_ms"] / total)
+        status = step["status"]
+        text = f"{status.upper()} · {_seconds(step['duration_ms'])}"
+        if step["note"]:
+            text += f" · {_short(step['note'], 46)}"
         rows.append(
-            f'<text x="0" y="{y + 13}" class="label">{escape(_short(label))}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{width:.1f}" height="{_BAR_HEIGHT}" class="bar"/>'
-            f'<text x="{label_width + width + 6:.1f}" y="{y + 13}" class="value">{value:.1f} {unit}</text>'
+            f'<text x="0" y="{y + 14}">{escape(step["title"])}</text>'
+            f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="14" rx="3" class="s-{escape(status)}">'
+            f"<title>{escape(step['verified'])}</title></rect>"
+            f'<text x="{label + span + 10}" y="{y + 14}" class="muted">{escape(text)}</text>'
         )
-    height = len(items) * (_BAR_HEIGHT + 6)
-    return _svg(height, "".join(rows), "bar chart")
+        start += step["duration_ms"]
+    height = len(steps) * 22 + 18
+    axis = (
+        f'<line x1="{label}" y1="{height - 14}" x2="{label + span}" y2="{height - 14}" class="axis"/>'
+        f'<text x="{label}" y="{height - 2}" class="muted">0 s</text>'
+        f'<text x="{label + span - 40}" y="{height - 2}" class="muted">{escape(_seconds(total))}</text>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
+        f'viewBox="0 0 {_TIMELINE_WIDTH} {height}" class="timeline">'
+        f"<title>step timeline</title>{''.join(rows)}{axis}</svg>"
+    )
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 100 else f"{ms:.0f} ms"
 
 
 def paired_bars(rows: list[dict[str, Any]]) -> str:
@@ -96,6 +123,27 @@ def _code(text: str) -> Any:
     from markupsafe import Markup
 
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(str(text))))  # noqa: S704 - escaped first
+
+
+def _ident(text: str) -> Any:
+    """An identifier as code that wraps only after its dots, commas and parentheses, never mid-name."""
+    import re
+
+    from markupsafe import Markup
+
+    escaped = str(escape(str(text)))
+    return Markup("<code>" + re.sub(r"([.,(])", r"\1<wbr>", escaped) + "</code>")  # noqa: S704 - escaped first
+
+
+def _diff(lines: list[str]) -> Any:
+    """Schema diff lines (``+ added``, ``- missing``, ``~ changed``) as a coloured block."""
+    from markupsafe import Markup
+
+    css = {"+": "add", "-": "del", "~": "chg"}
+    body = "\n".join(
+        f'<span class="{css.get(line[:1], "")}">{escape(line)}</span>' for line in lines
+    )
+    return Markup(f'<pre class="diff">{body}</pre>')  # noqa: S704 - escaped first
 
 
 def _short(text: str, limit: int = 38) -> str:

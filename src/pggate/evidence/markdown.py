@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .view import APPROVERS, STEP_TITLES, GateView, ReportView
+from .view import APPROVERS, Attention, GateView, ReportView
 
 
 def render(view: ReportView) -> str:
-    """The whole report."""
+    """The whole report: the verdict and what needs attention first, then what was proven."""
     parts = [
         f"# pggate report: {view.env} — {view.verdict}",
         _summary(view),
-        _environment(view),
+        _attention(view),
+        _comparison(view),
+        _timeline(view),
         _migrations(view),
-        _gates(view),
-        _performance(view),
+        _isolation(view),
         _rollback(view),
+        _performance(view),
+        _gates(view),
+        _environment(view),
         _recommendation(view),
         _approval(view),
         _files(view),
@@ -41,16 +45,67 @@ def _summary(view: ReportView) -> str:
         *[f"- {reason}" for reason in view.reasons()],
         "",
         f"Findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info.",
-        "",
-        table(
-            ["step", "status", "duration"],
-            [
-                [STEP_TITLES.get(s.step, s.step), _status(s.status), _ms(s.duration_ms)]
-                for s in view.steps()
-            ],
-        ),
     ]
     return "\n".join(lines)
+
+
+def _attention(view: ReportView) -> str:
+    items = view.attention()
+    body = (
+        "\n".join(_item(item) for item in items)
+        if items
+        else "Nothing: no error and no warning in any step."
+    )
+    return "## Needs attention\n\n" + body + _notes(view)
+
+
+def _item(item: Attention) -> str:
+    f = item.finding
+    where = f" at `{f.file}:{f.line}`" if f.file and f.line else ""
+    lines = [
+        f"- **{str(f.severity).upper()} {f.check}** ({item.where}) `{f.object}`{where}: "
+        + _one_line(f.message)
+    ]
+    if f.hint:
+        lines.append(f"  - Fix: {_one_line(f.hint)}")
+    if item.key:
+        lines.append(f"  - Leaked key: `{item.key}`")
+    if item.statement:
+        lines += ["", _fenced(item.statement, "sql", indent="  ")]
+    if "\n" in f.message:
+        lines += ["", _fenced(f.message, "", indent="  ")]
+    if item.error:
+        lines += ["", _fenced(item.error, "", indent="  ")]
+    if item.diff:
+        lines += ["", "  Objects that differ:", "", _fenced("\n".join(item.diff), "diff", "  ")]
+    return "\n".join(lines)
+
+
+def _comparison(view: ReportView) -> str:
+    comparison = view.comparison
+    if comparison is None:
+        return ""
+    lines = [
+        "## Changes since the previous run",
+        "",
+        f"Compared with run `{comparison.previous_run}` ({comparison.previous_verdict}"
+        f" → {view.verdict}).",
+        "",
+    ]
+    for title, items in comparison.sections():
+        lines.append(f"**{title}** ({len(items)})")
+        lines.append("")
+        lines += [f"- {text}" for text in items] or ["- none"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _timeline(view: ReportView) -> str:
+    rows = [
+        [r["title"], _status(r["status"]), _ms(r["duration_ms"]), r["note"]]
+        for r in view.timeline()
+    ]
+    return "## Steps\n\n" + table(["step", "status", "duration", "note"], rows)
 
 
 def _environment(view: ReportView) -> str:
@@ -77,20 +132,59 @@ def _migrations(view: ReportView) -> str:
             "",
             f"**Migration failed** at {where}; it was rolled back.",
             "",
-            "```",
-            error["message"],
-            "```",
+            _fenced(error["message"], ""),
         ]
+        if error.get("statement"):
+            lines += ["", _fenced(str(error["statement"]), "sql")]
         if error.get("hint"):
-            lines.append(f"Hint: {error['hint']}")
+            lines += ["", f"Fix: {error['hint']}"]
+    return "\n".join(lines)
+
+
+def _isolation(view: ReportView) -> str:
+    found = view.isolation()
+    if found is None:
+        return ""
+    gate, matrix = found
+    lines = ["## Isolation proof", ""]
+    if gate.gate.skipped:
+        return "\n".join([*lines, f"Not run: {gate.gate.skipped}."])
+    if matrix is None:
+        return "\n".join([*lines, "No table was probed: nothing is proven."])
+    lines += [
+        f"**{matrix.coverage[0].upper()}{matrix.coverage[1:]}**, acting as `{matrix.actor}`"
+        + (
+            f" between tenants {', '.join(f'`{t}`' for t in matrix.tenants)}"
+            if matrix.tenants
+            else ""
+        )
+        + ".",
+        "",
+    ]
+    if matrix.unprobed:
+        lines += [f"Not probed: {', '.join(f'`{t}`' for t in matrix.unprobed)}.", ""]
+    for table_name, check, key in matrix.leaks:
+        lines.append(f"- {check} leak on `{table_name}`: one leaked row's key is `{key}`.")
+    if matrix.leaks:
+        lines.append("")
+    rows = [[f"`{r.table}`", r.label, *[c.text for c in r.cells]] for r in matrix.rows]
+    lines.append(table(["table (as a member of another tenant)", "result", *matrix.probes], rows))
+    details = [
+        f"- `{r.table}` {c.probe}: {c.detail}"
+        for r in matrix.rows
+        for c in r.cells
+        if c.outcome != "pass" and c.detail
+    ]
+    if details:
+        lines += ["", *details]
     return "\n".join(lines)
 
 
 def _gates(view: ReportView) -> str:
     gates = view.gates()
     if not gates:
-        return "## Gates\n\nNo gate ran."
-    return "## Gates\n\n" + "\n\n".join(_gate(g) for g in gates)
+        return "## What was proven\n\nNo gate ran."
+    return "## What was proven\n\n" + "\n\n".join(_gate(g) for g in gates)
 
 
 def _gate(gate: GateView) -> str:
@@ -102,9 +196,14 @@ def _gate(gate: GateView) -> str:
         return "\n".join(lines)
     lines.append(
         table(
-            ["check", "what it proves", "status", "findings"],
+            ["check", "verified", "status", "findings"],
             [
-                [r["check"], r["title"], r["status"].upper(), str(r["findings"])]
+                [
+                    r["check"],
+                    r["verified"] + (f" ({r['note']})" if r["note"] else ""),
+                    r["label"],
+                    str(r["findings"]),
+                ]
                 for r in gate.check_rows()
             ],
         )
@@ -117,13 +216,21 @@ def _gate(gate: GateView) -> str:
         lines += [
             "",
             table(
-                ["check", "severity", "object", "message", "hint"],
+                ["check", "severity", "object", "message", "fix"],
                 [[f.check, str(f.severity), f"`{f.object}`", f.message, f.hint] for f in findings],
             ),
         ]
-    else:
-        lines += ["", "No findings."]
     return "\n".join(lines)
+
+
+def _notes(view: ReportView) -> str:
+    notes = view.notes()
+    if not notes:
+        return ""
+    return "\n\nNotes:\n\n" + "\n".join(
+        f"- {n.finding.check} ({n.where}) `{n.finding.object}`: {_one_line(n.finding.message)}"
+        for n in notes
+    )
 
 
 def _performance(view: ReportView) -> str:
@@ -146,40 +253,29 @@ def _performance(view: ReportView) -> str:
 
 
 def _rollback(view: ReportView) -> str:
-    step = view.rollback()
+    rollback = view.rollback()
     lines = ["## Rollback rehearsal", ""]
-    if step is None or str(step.status) == "skip":
-        reason = step.data.get("reason", "not run") if step is not None else "not run"
-        lines.append(f"Not rehearsed: {reason}.")
-        return "\n".join(lines)
-    data = step.data
-    if step.error:
-        lines.append(f"**{_status(step.status)}**: {step.error.get('message', '')}")
-        return "\n".join(lines)
-    proof = data.get("proof", {})
-    lines += [
-        f"Result: **{_status(step.status)}**",
-        "",
-        f"- rolled back {len(data.get('reverted', []))} migration(s) to version {data.get('to')}: "
-        f"schema {proof.get('status', '?')} against the fingerprint recorded there",
-        f"- migrated forward again ({len(data.get('reapplied', []))} migration(s)): schema "
-        + (
-            "identical to the first apply"
-            if data.get("identical")
-            else "DIFFERENT from the first apply"
-        ),
-        f"- fingerprint: `{data.get('fingerprint_first', '')}`",
-    ]
-    for finding in step.findings:
-        lines.append(f"- {finding.check}: {finding.message}")
+    if rollback.ran:
+        lines += [f"Result: **{_status(rollback.status)}**", ""]
+    lines += [f"- {s}" for s in rollback.sentences]
+    if rollback.diff:
+        lines += [
+            "",
+            "Objects that differ from the schema recorded at the target version "
+            "(`+` left behind, `-` missing, `~` changed):",
+            "",
+            _fenced("\n".join(rollback.diff), "diff"),
+        ]
+    if rollback.error:
+        lines += ["", _fenced(rollback.error, "")]
+    if rollback.hint:
+        lines += ["", f"Fix: {rollback.hint}"]
     return "\n".join(lines)
 
 
 def _recommendation(view: ReportView) -> str:
-    lines = view.recommendation()
-    # A NO-GO recommendation is a sentence followed by a list; a GO one is paragraphs.
-    joiner = "\n" if view.verdict != "GO" else "\n\n"
-    return "## Production recommendation\n\n" + lines[0] + "\n\n" + joiner.join(lines[1:])
+    lead, actions = view.recommendation()
+    return "## Production recommendation\n\n" + lead + "\n\n" + "\n".join(f"- {a}" for a in actions)
 
 
 def _approval(view: ReportView) -> str:
@@ -194,6 +290,20 @@ def _approval(view: ReportView) -> str:
 def _files(view: ReportView) -> str:
     rows = [[f"`{f['name']}`", f"`{f['sha256']}`", str(f["bytes"])] for f in view.files()]
     return "## Evidence files\n\n" + table(["file", "sha256", "bytes"], rows)
+
+
+def _fenced(text: str, language: str, indent: str = "") -> str:
+    """A fenced block that a backtick run inside ``text`` cannot close."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    body = [fence + language, *text.rstrip().splitlines(), fence]
+    return "\n".join(indent + line if line else line for line in body)
+
+
+def _one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0].rstrip(":") + (" (below)" if len(lines) > 1 else "") if lines else ""
 
 
 # ------------------------------------------------------------------ helpers

@@ -107,8 +107,13 @@ class EvidencePackage:
         artifacts: dict[str, Any],
         *,
         target: dict[str, Any],
+        previous: Path | None = None,
     ) -> list[Path]:
-        """Write the schemas and the complete manifest, then render every report from the files."""
+        """Write the schemas and the complete manifest, then render every report from the files.
+
+        With ``previous`` (the last package of the same environment), the reports show
+        what changed since then (``compare.json``).
+        """
         for name, data in artifacts.items():
             write_json(self.folder / f"{name}.json", data)
         self.manifest.update(
@@ -125,7 +130,13 @@ class EvidencePackage:
             self._log = None
         from .render import render
 
-        return render(Evidence.load(self.folder))
+        evidence = Evidence.load(self.folder)
+        if previous is not None:
+            from .compare import compare, save
+
+            save(evidence, compare(evidence, Evidence.load(previous)))
+            evidence = Evidence.load(self.folder)
+        return render(evidence)
 
 
 def _claim(folder: Path, manifest: dict[str, Any]) -> None:

@@ -29,7 +29,9 @@ def render(evidence: Evidence, formats: Iterable[str] = tuple(FORMATS)) -> list[
             f"unknown report format(s): {', '.join(unknown)}",
             hint=f"choose from {', '.join(FORMATS)}",
         )
-    view = ReportView(evidence)
+    from .compare import load
+
+    view = ReportView(evidence, load(evidence))
     written = []
     for fmt in chosen:
         path = evidence.folder / FORMATS[fmt]

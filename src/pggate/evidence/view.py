@@ -1,8 +1,11 @@
 """What a report says, computed once from an evidence package for every format.
 
-The Markdown and HTML reports are two layouts of this one view: the verdict
-and why, the steps, the migrations, each gate's checks and findings, the
-performance table, the rollback rehearsal, the recommendation and the sign-off.
+The Markdown, HTML and JUnit reports are layouts of this one view, in the order a
+reviewer reads: the verdict and its reasons (whole sentences, each with its fix),
+what needs attention (errors, then warnings, from every step), what changed since
+the previous run, then what was proven (steps, migrations, the isolation matrix,
+the rollback rehearsal, performance, each gate's checks named by what they
+verified), the recommendation and the sign-off.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..results import (
     count_by_severity,
     worst_first,
 )
+from .isolation import IsolationView, isolation_view
 from .package import Evidence
 
 APPROVERS = ("Release engineer", "Database owner", "Security reviewer", "Product owner")
@@ -33,6 +37,52 @@ STEP_TITLES = {
     "rollback": "Rollback rehearsal",
     "report": "Report",
 }
+# What each step proves when it passes (JUnit names, the timeline's tooltips).
+STEP_VERIFIED = {
+    "environment": "the server answered and its role, version and settings were inspected",
+    "validate": "every migration file parses and the history matches the files",
+    "baseline": "the schema and the bench timings were recorded before migrating",
+    "migrate": "every pending migration applied atomically with its history row",
+    "security": "every security gate passed",
+    "integrity": "every integrity gate passed",
+    "performance": "no bench query regressed against the baseline",
+    "rollback": "rolling back restores the recorded schema and migrating again gives the same one",
+    "report": "the reports were rendered from the evidence package",
+}
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A finding that needs a reviewer's eyes, with where it came from."""
+
+    where: str  # "environment", "gate rls", "rollback rehearsal"
+    finding: Finding
+
+    @property
+    def key(self) -> str | None:
+        """One leaked row's key, when the finding is a leak."""
+        for name in ("key", "leaked_key", "sample_key"):
+            if self.finding.details.get(name) is not None:
+                return str(self.finding.details[name])
+        return None
+
+    @property
+    def diff(self) -> list[str]:
+        """The objects that differ, when the finding is an unproven schema."""
+        diff = self.finding.details.get("diff")
+        return [str(line) for line in diff] if isinstance(diff, list) else []
+
+    @property
+    def error(self) -> str | None:
+        """The full error behind the finding (a failed statement and where), when it carries one."""
+        error = self.finding.details.get("error")
+        return str(error) if isinstance(error, str) and error.strip() else None
+
+    @property
+    def statement(self) -> str | None:
+        """The SQL statement the finding is about, when it names one."""
+        statement = self.finding.details.get("statement")
+        return str(statement) if statement else None
 
 
 @dataclass(frozen=True)
@@ -42,14 +92,33 @@ class GateView:
     step: str
     gate: GateResult
     titles: dict[str, str]
+    verified: dict[str, str]
 
     @property
     def findings(self) -> list[Finding]:
         """Worst first."""
         return worst_first(self.gate.findings)
 
+    @property
+    def needs_attention(self) -> bool:
+        """The gate failed or warned: shown open, not collapsed."""
+        return self.gate.status in (Status.FAIL, Status.WARN) or bool(self.not_proven_rows())
+
+    def isolation(self) -> IsolationView | None:
+        """The probe matrix, for the isolation gate."""
+        if self.gate.gate != "isolation":
+            return None
+        return isolation_view(self.gate.summary, list(self.gate.findings))
+
+    def not_proven_rows(self) -> dict[str, list[str]]:
+        """Check -> tables where its probes did not run (so the check cannot show PASS)."""
+        matrix = self.isolation()
+        if matrix is None:
+            return {}
+        return {c: t for c in self.gate.checks if (t := matrix.not_proven(c))}
+
     def detail_rows(self) -> tuple[list[str], list[list[str]]]:
-        """What the gate looked at, when its summary says: smoke files, isolation probes."""
+        """What the gate looked at, when its summary says: the smoke files."""
         summary = self.gate.summary
         if self.gate.gate == "smoke" and summary.get("checks"):
             rows = [
@@ -63,40 +132,60 @@ class GateView:
                 for c in summary["checks"]
             ]
             return ["smoke check", "as", "expected", "got", "status"], rows
-        if self.gate.gate == "isolation" and summary.get("tables"):
-            probes = ("read", "update", "delete", "insert", "move")
-            rows = [
-                [table, *(str(result.get(p, "-")) for p in probes)]
-                for table, result in summary["tables"].items()
-            ]
-            return ["table (as a member of another tenant)", *probes], rows
         return [], []
 
     def check_rows(self) -> list[dict[str, Any]]:
-        """Every check that ran: id, title, status and its number of findings."""
+        """Every check that ran: id, what it verified, status, findings; failures first."""
+        not_proven = self.not_proven_rows()
         rows = []
         for check in self.gate.checks:
             mine = [f for f in self.gate.findings if f.check == check]
             worst = max((f.severity.rank for f in mine), default=-1)
             status = "fail" if worst >= Severity.ERROR.rank else "warn" if mine else "pass"
+            note = ""
+            if status == "pass" and check in not_proven:
+                status = "not-proven"
+                note = f"not run on {len(not_proven[check])} table(s): " + ", ".join(
+                    not_proven[check]
+                )
             rows.append(
                 {
                     "check": check,
-                    "title": self.titles.get(check, ""),
+                    "verified": self.verified.get(check) or self.titles.get(check, ""),
+                    "problem": self.titles.get(check, ""),
                     "status": status,
+                    "label": STATUS_LABELS[status],
                     "findings": len(mine),
+                    "note": note,
                 }
             )
-        return rows
+        order = {"fail": 0, "warn": 1, "not-proven": 2, "pass": 3}
+        return sorted(rows, key=lambda r: order[r["status"]])
+
+
+STATUS_LABELS = {"fail": "FAIL", "warn": "WARN", "not-proven": "NOT PROVEN", "pass": "PASS"}
+
+
+@dataclass(frozen=True)
+class RollbackView:
+    """The rehearsal as the report shows it."""
+
+    status: str
+    ran: bool
+    sentences: tuple[str, ...]  # what happened, as whole sentences
+    diff: tuple[str, ...]  # objects that differ from the recorded schema
+    error: str | None  # the full error (lists of statements kept as lines)
+    hint: str | None
 
 
 class ReportView:
     """The report's content, read from an ``Evidence``."""
 
-    def __init__(self, evidence: Evidence) -> None:
+    def __init__(self, evidence: Evidence, comparison: Any = None) -> None:
         self.evidence = evidence
         self.manifest = evidence.manifest
         self.run = evidence.run
+        self.comparison = comparison
 
     # ---------------------------------------------------------------- headline
 
@@ -128,39 +217,91 @@ class ReportView:
         return count_by_severity(self.run.findings)
 
     def reasons(self) -> list[str]:
-        """Why the verdict: the failed steps and gates with their first errors, or why GO."""
+        """Why the verdict, as whole sentences with the fix: each failed step and gate."""
         reasons = []
         for step in self.run.steps:
+            title = STEP_TITLES.get(step.step, step.step)
             if step.status == Status.ERROR and step.error:
-                reasons.append(
-                    f"step {step.step} could not complete: {_first_line(step.error.get('message', ''))}"
-                )
+                reasons.append(_error_sentence(title, step.error))
             elif step.status == Status.FAIL and not step.gates:
-                errors = [f for f in step.findings if f.severity == Severity.ERROR]
-                shown = "; ".join(f"{f.check} {f.object}" for f in errors[:3])
-                reasons.append(f"step {step.step} failed" + (f": {shown}" if shown else ""))
+                errors = worst_first(f for f in step.findings if f.severity == Severity.ERROR)
+                reasons.append(
+                    f"Step {title} failed" + (_listed(errors) + _fix(errors) if errors else ".")
+                )
             for gate in step.gates:
-                errors = [f for f in gate.findings if f.severity == Severity.ERROR]
+                errors = worst_first(f for f in gate.findings if f.severity == Severity.ERROR)
                 if errors:
-                    shown = "; ".join(f"{f.check} {f.object}" for f in worst_first(errors)[:3])
-                    more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
                     reasons.append(
-                        f"gate {gate.gate} failed with {len(errors)} error(s): {shown}{more}"
+                        f"Gate {gate.gate} failed with {len(errors)} error(s)"
+                        + _listed(errors)
+                        + _fix(errors)
                     )
         if not reasons:
             applied = len(self.applied())
             ran = [g for g in self.gates() if g.gate.skipped is None]
             reasons.append(
-                f"every step passed; {applied} migration(s) applied and proven by "
-                f"{len(ran)} gate(s)"
+                f"Every step passed: {applied} migration(s) applied and proven by "
+                f"{len(ran)} gate(s)."
+            )
+        warnings = [a for a in self.attention() if a.finding.severity == Severity.WARNING]
+        if warnings:
+            shown = ", ".join(dict.fromkeys(f"{a.finding.check} ({a.where})" for a in warnings[:4]))
+            more = f" and {len(warnings) - 4} more" if len(warnings) > 4 else ""
+            reasons.append(
+                f"{len(warnings)} warning(s) to review before signing: {shown}{more}; "
+                "they do not block the release."
             )
         return reasons
+
+    def attention(self) -> list[Attention]:
+        """Every error, then every warning, of every step and gate, in pipeline order."""
+        items = self._all_findings()
+        return [
+            item
+            for severity in (Severity.ERROR, Severity.WARNING)
+            for item in items
+            if item.finding.severity == severity
+        ]
+
+    def notes(self) -> list[Attention]:
+        """The info findings (shown with the proven detail)."""
+        return [a for a in self._all_findings() if a.finding.severity == Severity.INFO]
+
+    def _all_findings(self) -> list[Attention]:
+        items = []
+        for step in self.run.steps:
+            where = STEP_TITLES.get(step.step, step.step).lower()
+            items.extend(Attention(where, f) for f in worst_first(step.findings))
+            for gate in step.gates:
+                items.extend(Attention(f"gate {gate.gate}", f) for f in worst_first(gate.findings))
+        return items
 
     # ----------------------------------------------------------------- sections
 
     def steps(self) -> list[StepResult]:
         """Every step in order."""
         return list(self.run.steps)
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """Each step: title, status, duration, and why it was skipped or stopped."""
+        rows = []
+        for step in self.run.steps:
+            note = ""
+            if step.status == Status.SKIP:
+                note = str(step.data.get("reason", "skipped"))
+            elif step.error:
+                note = _first_line(str(step.error.get("message", "")))
+            rows.append(
+                {
+                    "step": step.step,
+                    "title": STEP_TITLES.get(step.step, step.step),
+                    "status": str(step.status),
+                    "duration_ms": step.duration_ms,
+                    "note": note,
+                    "verified": STEP_VERIFIED.get(step.step, ""),
+                }
+            )
+        return rows
 
     def environment_facts(self) -> dict[str, Any]:
         """Environment, target (masked), versions, git commit, times."""
@@ -185,9 +326,9 @@ class ReportView:
         return list(step.data.get("applied", [])) if step is not None else []
 
     def migration_error(self) -> dict[str, Any] | None:
-        """The failed migration's error (message, hint, file, line) when migrate failed."""
+        """The failed migration's error (message, hint, file, line, statement) when migrate failed."""
         step = self.evidence.step("migrate")
-        if step is None or step.error is None:
+        if step is None or step.error is None or not step.error.get("failure"):
             return None
         failure = step.error.get("failure") or {}
         return {
@@ -195,6 +336,7 @@ class ReportView:
             "hint": step.error.get("hint", ""),
             "file": failure.get("file"),
             "line": failure.get("line"),
+            "statement": failure.get("statement"),
         }
 
     def gates(self) -> list[GateView]:
@@ -202,8 +344,16 @@ class ReportView:
         views = []
         for step in self.run.steps:
             titles = step.data.get("titles", {})
-            views.extend(GateView(step.step, gate, titles) for gate in step.gates)
+            verified = step.data.get("verified", {})
+            views.extend(GateView(step.step, gate, titles, verified) for gate in step.gates)
         return views
+
+    def isolation(self) -> tuple[GateView, IsolationView | None] | None:
+        """The isolation gate and its matrix, when the gate was part of the run."""
+        for view in self.gates():
+            if view.gate.gate == "isolation":
+                return view, view.isolation()
+        return None
 
     def perf_rows(self) -> list[dict[str, Any]]:
         """Bench queries before/after: file, before_ms, after_ms, change, status."""
@@ -225,48 +375,152 @@ class ReportView:
                 return rows
         return []
 
-    def rollback(self) -> StepResult | None:
-        """The rollback rehearsal step."""
-        return self.evidence.step("rollback")
+    def rollback(self) -> RollbackView:
+        """The rehearsal: what happened in sentences, the diff inline, the whole error."""
+        step = self.evidence.step("rollback")
+        if step is None:
+            stopped = next((s for s in self.run.steps if s.step == "rollback"), None)
+            reason = (
+                str(stopped.data.get("reason", "not run")) if stopped is not None else "not run"
+            )
+            return RollbackView("skip", False, (f"Not rehearsed: {reason}.",), (), None, None)
+        if step.status == Status.SKIP:
+            reason = str(step.data.get("reason", "not run"))
+            return RollbackView("skip", False, (f"Not rehearsed: {reason}.",), (), None, None)
+        if step.error:
+            return RollbackView(
+                str(step.status),
+                True,
+                ("The rehearsal could not complete.",),
+                (),
+                str(step.error.get("message", "")),
+                step.error.get("hint"),
+            )
+        data = step.data
+        proof = data.get("proof", {})
+        status = proof.get("status", "?")
+        sentences = [
+            f"Rolled back {len(data.get('reverted', []))} migration(s) to version "
+            f"{data.get('to')}: the schema is {_proof_words(status)}."
+        ]
+        if proof.get("message") and status != "proven":
+            sentences.append(_capital(_sentence(str(proof["message"]))))
+        failed = data.get("reapply_error")
+        if failed:
+            sentences.append(
+                "Migrating forward again failed: "
+                + _sentence(_first_line(str(failed.get("message", ""))))
+            )
+        else:
+            sentences.append(
+                f"Migrated forward again ({len(data.get('reapplied', []))} migration(s)): "
+                + (
+                    "the schema is identical to the first apply."
+                    if data.get("identical")
+                    else "the schema is DIFFERENT from the first apply."
+                )
+            )
+        diff = [str(d) for d in proof.get("diff", [])]
+        for finding in step.findings:
+            diff.extend(str(d) for d in finding.details.get("diff", []) if str(d) not in diff)
+        return RollbackView(
+            str(step.status),
+            True,
+            tuple(sentences),
+            tuple(diff),
+            str(failed.get("message", "")) if failed else None,
+            None,  # the failed migration's own hint ("fix the file") is not the fix here
+        )
 
-    def recommendation(self) -> list[str]:
-        """What to do next, in sentences."""
+    def recommendation(self) -> tuple[str, list[str]]:
+        """What to do next: a lead sentence and a list of actions."""
         applied = self.applied()
         if self.verdict == "GO":
             versions = ", ".join(m["version"] for m in applied) or "none"
-            lines = [
+            lead = (
                 f"Promote: the {len(applied)} migration(s) applied here (versions {versions}) "
                 "passed every gate on this environment."
-            ]
-            lines.append(
-                "Take a backup of production first, run `pggate stage --env production` "
-                "(it asks before migrating), and attach both reports to the release."
             )
-            rollback = self.rollback()
+            actions = [
+                "Take a backup of production first.",
+                "Run `pggate stage --env production` (it asks once before changing anything).",
+                "Attach both reports to the release.",
+            ]
+            rollback = self.evidence.step("rollback")
             if rollback is None or rollback.status == Status.SKIP:
-                lines.append(
-                    "The rollback was not rehearsed: rerun with `--rehearse-rollback` "
-                    "before promoting if the release may need to be reverted."
+                actions.append(
+                    "Rerun with `--rehearse-rollback` before promoting if the release may "
+                    "need to be reverted: the rollback was not rehearsed."
                 )
             if self.counts["warning"]:
-                lines.append(
-                    f"Review the {self.counts['warning']} warning(s) below; they do not "
-                    "block the release."
+                actions.append(
+                    f"Review the {self.counts['warning']} warning(s) under Needs attention; "
+                    "they do not block the release."
                 )
-            return lines
-        lines = ["Do not promote. Fix the following, then run the pipeline again:"]
-        for reason in self.reasons():
-            lines.append(f"- {reason}")
-        hints = []
-        for finding in worst_first(self.run.findings):
-            if finding.severity == Severity.ERROR and finding.hint and finding.hint not in hints:
-                hints.append(finding.hint)
-        lines.extend(f"- fix: {hint}" for hint in hints[:5])
-        return lines
+            return lead, actions
+        hints: list[str] = []
+        for item in self.attention():
+            hint = item.finding.hint
+            if item.finding.severity == Severity.ERROR and hint and hint not in hints:
+                hints.append(hint)
+        for step in self.run.steps:
+            hint = (step.error or {}).get("hint")
+            if hint and hint not in hints:
+                hints.append(str(hint))
+        actions = [_capital(_sentence(h)) for h in hints[:6]]
+        return "Do not promote. Fix the following, then run the pipeline again:", actions or [
+            "See Needs attention below."
+        ]
 
     def files(self) -> list[dict[str, Any]]:
         """Evidence files with checksums (the reports themselves excluded)."""
         return list(self.evidence.files)
+
+
+# ------------------------------------------------------------------ sentences
+
+
+def _error_sentence(title: str, error: dict[str, Any]) -> str:
+    """``Step Migrate could not complete: <first line>. Fix: <hint>.``"""
+    message = str(error.get("message", "")).strip()
+    first = _first_line(message)
+    if "\n" in message:
+        first = first.rstrip(":") + " (listed under Needs attention)"
+    hint = error.get("hint")
+    text = f"Step {title} could not complete: {_sentence(first)}"
+    return text + (f" Fix: {_sentence(str(hint))}" if hint else "")
+
+
+def _listed(errors: list[Finding]) -> str:
+    shown = ", ".join(f"{f.check} on {f.object}" for f in errors[:3])
+    more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+    return f": {shown}{more}."
+
+
+def _fix(errors: list[Finding]) -> str:
+    hint = next((f.hint for f in errors if f.hint), "")
+    return f" Fix: {_sentence(hint)}" if hint else ""
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: first letter kept as written, one final full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _capital(text: str) -> str:
+    """A standalone sentence starts with a capital (code such as ``pass --yes`` is left alone)."""
+    return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text
+
+
+def _proof_words(status: str) -> str:
+    return {
+        "proven": "proven identical to the one recorded there",
+        "mismatch": "NOT the one recorded there",
+        "unavailable": "not proven (nothing recorded to compare with)",
+    }.get(status, f"not proven ({status})")
 
 
 def _first_line(text: str) -> str:

@@ -1,0 +1,237 @@
+"""The isolation proof as a matrix: tenant tables x probes, each cell an outcome.
+
+The gate's summary says, per table, what each probe did. A cell is either the
+short text the gate recorded (``"ok (0 rows)"``, ``"LEAK (2 row(s))"``,
+``"not run: ..."``) or a mapping with whatever the gate measured (``outcome`` or
+``status``, ``rows``, ``actor``, ``key``, ``reason``); both are read here, so the
+report shows every detail the gate carries without knowing its exact shape.
+
+A table is *proven* only when every probe ran and held; a probe that did not run
+makes the table "not proven", never a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..results import Finding
+
+PROBES = ("read", "update", "delete", "insert", "move")
+# Which check a probe's leak is reported by (for "not proven" next to the check's row).
+PROBE_CHECK = {
+    "read": "RLS010",
+    "update": "RLS011",
+    "delete": "RLS011",
+    "insert": "RLS012",
+    "move": "RLS012",
+}
+PASS, LEAK, NOT_RUN, ERROR = "pass", "leak", "not-run", "error"
+_KEY_FIELDS = ("key", "leaked_key", "sample_key")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One probe on one table."""
+
+    probe: str
+    outcome: str  # pass / leak / not-run / error
+    text: str  # what the cell shows, short and unbreakable ("ok · 0 rows")
+    detail: str = ""  # the rest: reason, actor, rows, key
+
+
+@dataclass(frozen=True)
+class Row:
+    """One tenant table: its cells and whether the table is proven isolated."""
+
+    table: str
+    cells: tuple[Cell, ...]
+    key: str | None = None  # one leaked row's key
+
+    @property
+    def outcome(self) -> str:
+        """``leak`` if any probe leaked, ``error``/``not-run`` if any did not hold, else ``pass``."""
+        outcomes = {c.outcome for c in self.cells}
+        for worst in (LEAK, ERROR, NOT_RUN):
+            if worst in outcomes:
+                return worst
+        return PASS
+
+    @property
+    def label(self) -> str:
+        """``LEAK`` / ``NOT PROVEN`` / ``PROVEN``."""
+        return {LEAK: "LEAK", PASS: "PROVEN"}.get(self.outcome, "NOT PROVEN")
+
+
+@dataclass(frozen=True)
+class IsolationView:
+    """The proof: who acted, between which tenants, and the matrix."""
+
+    actor: str
+    tenants: tuple[str, ...]
+    probes: tuple[str, ...]
+    rows: tuple[Row, ...]
+    total: int  # tenant tables that should have been proven
+    unprobed: tuple[str, ...] = ()  # tenant tables the gate names as not probed at all
+    leaks: tuple[tuple[str, str, str], ...] = field(default=())  # (table, check, key)
+
+    @property
+    def proven(self) -> int:
+        """Tables every probe ran on and held."""
+        return sum(1 for r in self.rows if r.outcome == PASS)
+
+    @property
+    def coverage(self) -> str:
+        """``proven 14 of 15 tables``."""
+        return f"proven {self.proven} of {self.total} table(s)"
+
+    def not_proven(self, check: str) -> list[str]:
+        """Tables where a probe belonging to ``check`` did not run or failed to run."""
+        return [
+            r.table
+            for r in self.rows
+            if any(
+                c.outcome in (NOT_RUN, ERROR) and PROBE_CHECK.get(c.probe) == check for c in r.cells
+            )
+        ]
+
+
+def isolation_view(summary: dict[str, Any], findings: list[Finding]) -> IsolationView | None:
+    """The matrix of an isolation gate's summary, or None when nothing was probed."""
+    tables = summary.get("tables") or {}
+    if isinstance(tables, list):  # [{"table": name, "probes": {...}}, ...]
+        tables = {
+            str(t.get("table") or t.get("name")): t.get("probes", t)
+            for t in tables
+            if isinstance(t, dict)
+        }
+    if not tables:
+        return None
+    probes = _probe_order(tables)
+    keys = _leaked_keys(findings)
+    rows = []
+    for table, result in tables.items():
+        result = result.get("probes", result) if isinstance(result, dict) else {}
+        cells = tuple(_cell(p, result.get(p)) for p in probes)
+        key = keys.get(table) or next(
+            (_key(result.get(p)) for p in probes if _key(result.get(p))), None
+        )
+        rows.append(Row(table, cells, key))
+    unprobed = tuple(str(t) for t in summary.get("unprobed") or summary.get("not_probed") or ())
+    coverage = summary.get("coverage") if isinstance(summary.get("coverage"), dict) else {}
+    total = int(coverage.get("tables") or coverage.get("total") or len(rows) + len(unprobed))
+    leaks = tuple(
+        (f.object, f.check, str(_finding_key(f))) for f in findings if _finding_key(f) is not None
+    )
+    return IsolationView(
+        actor=str(summary.get("actor") or "-"),
+        tenants=tuple(str(t) for t in summary.get("tenants") or ()),
+        probes=probes,
+        rows=tuple(sorted(rows, key=lambda r: (_rank(r.outcome), r.table))),
+        total=total,
+        unprobed=unprobed,
+        leaks=leaks,
+    )
+
+
+def _rank(outcome: str) -> int:
+    return {LEAK: 0, ERROR: 1, NOT_RUN: 2, PASS: 3}.get(outcome, 4)
+
+
+def _probe_order(tables: dict[str, Any]) -> tuple[str, ...]:
+    seen: list[str] = [p for p in PROBES]
+    for result in tables.values():
+        if isinstance(result, dict):
+            for probe in result.get("probes", result):
+                if probe not in seen and isinstance(probe, str):
+                    seen.append(probe)
+    used = {
+        p
+        for result in tables.values()
+        if isinstance(result, dict)
+        for p in result.get("probes", result)
+    }
+    return tuple(p for p in seen if p in used)
+
+
+def _cell(probe: str, value: Any) -> Cell:
+    if value is None:
+        return Cell(probe, NOT_RUN, "not run", "the gate recorded nothing for this probe")
+    if isinstance(value, dict):
+        return _cell_of_mapping(probe, value)
+    return _cell_of_text(probe, str(value))
+
+
+def _cell_of_text(probe: str, text: str) -> Cell:
+    lowered = text.lower()
+    if lowered.startswith("leak"):
+        return Cell(probe, LEAK, _compact(text), text)
+    if lowered.startswith("not run") or lowered.startswith("skip"):
+        reason = text.split(":", 1)[1].strip() if ":" in text else ""
+        return Cell(probe, NOT_RUN, "not run", reason)
+    if lowered.startswith("error"):
+        return Cell(probe, ERROR, _compact(text), text)
+    return Cell(probe, PASS, _compact(text), text)
+
+
+def _cell_of_mapping(probe: str, value: dict[str, Any]) -> Cell:
+    raw = str(value.get("outcome") or value.get("status") or value.get("result") or "")
+    outcome = _outcome(raw)
+    parts = []
+    if value.get("rows") is not None:
+        parts.append(f"{value['rows']} row(s)")
+    if value.get("sqlstate"):
+        parts.append(str(value["sqlstate"]))
+    text = " · ".join([_word(outcome, raw), *parts])
+    detail = []
+    for name in ("actor", "tenant", "reason", "message"):
+        if value.get(name):
+            detail.append(f"{name}: {value[name]}")
+    if _key(value):
+        detail.append(f"leaked key: {_key(value)}")
+    return Cell(probe, outcome, text, "; ".join(detail))
+
+
+def _outcome(raw: str) -> str:
+    lowered = raw.lower()
+    if lowered in ("leak", "leaked", "fail", "failed"):
+        return LEAK
+    if lowered.startswith("not") or lowered in ("skip", "skipped", "not-run"):
+        return NOT_RUN
+    if lowered == "error":
+        return ERROR
+    return PASS
+
+
+def _word(outcome: str, raw: str) -> str:
+    return {LEAK: "LEAK", NOT_RUN: "not run", ERROR: "error"}.get(outcome, raw.lower() or "ok")
+
+
+def _compact(text: str) -> str:
+    """``ok (0 rows)`` -> ``ok · 0 rows``: no parenthesis to wrap at."""
+    return re.sub(r"\s*\((.*)\)$", r" · \1", text)
+
+
+def _key(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for name in _KEY_FIELDS:
+            if value.get(name) is not None:
+                return str(value[name])
+    return None
+
+
+def _finding_key(finding: Finding) -> str | None:
+    for name in _KEY_FIELDS:
+        if finding.details.get(name) is not None:
+            return str(finding.details[name])
+    return None
+
+
+def _leaked_keys(findings: list[Finding]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for finding in findings:
+        key = _finding_key(finding)
+        if key is not None:
+            keys.setdefault(finding.object, key)
+    return keys
