@@ -186,11 +186,18 @@ def demo(
 
 
 def _render_run(out: Output, result: Any) -> None:
+    from rich.markup import escape
+
     from .render import findings_table
 
     findings = [f for f in result.findings if str(f.severity) != "info"]
     if findings:
         out.console.print(findings_table(findings, title="findings"))
+    for step in result.steps:  # a step that could not run says why, and what to do
+        if step.error:
+            out.console.print(f"[bold red]{step.step}:[/bold red] {escape(step.error['message'])}")
+            if step.error.get("hint"):
+                out.console.print(f"[bold]hint:[/bold] {escape(str(step.error['hint']))}")
     _verdict(out, result)
     if result.evidence_dir:
         folder = Path(result.evidence_dir)
