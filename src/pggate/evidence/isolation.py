@@ -121,9 +121,11 @@ def isolation_view(summary: dict[str, Any], findings: list[Finding]) -> Isolatio
     unprobed = tuple(str(t) for t in summary.get("unprobed") or summary.get("not_probed") or ())
     coverage = summary.get("coverage") if isinstance(summary.get("coverage"), dict) else {}
     total = int(coverage.get("tables") or coverage.get("total") or len(rows) + len(unprobed))
-    leaks = tuple(
-        (f.object, f.check, str(_finding_key(f))) for f in findings if _finding_key(f) is not None
-    )
+    leaks = [(f.object, f.check, str(_finding_key(f))) for f in findings if _finding_key(f)]
+    for row in rows:  # a key the gate recorded on the probe itself, when no finding carries one
+        leaked = next((c for c in row.cells if c.outcome == LEAK), None)
+        if row.key and leaked and all(t != row.table for t, _, _ in leaks):
+            leaks.append((row.table, PROBE_CHECK.get(leaked.probe, leaked.probe), row.key))
     return IsolationView(
         actor=str(summary.get("actor") or "-"),
         tenants=tuple(str(t) for t in summary.get("tenants") or ()),
@@ -131,7 +133,7 @@ def isolation_view(summary: dict[str, Any], findings: list[Finding]) -> Isolatio
         rows=tuple(sorted(rows, key=lambda r: (_rank(r.outcome), r.table))),
         total=total,
         unprobed=unprobed,
-        leaks=leaks,
+        leaks=tuple(leaks),
     )
 
 
@@ -172,7 +174,7 @@ def _cell_of_text(probe: str, text: str) -> Cell:
         return Cell(probe, NOT_RUN, "not run", reason)
     if lowered.startswith("error"):
         return Cell(probe, ERROR, _compact(text), text)
-    return Cell(probe, PASS, _compact(text), text)
+    return Cell(probe, PASS, _compact(text))
 
 
 def _cell_of_mapping(probe: str, value: dict[str, Any]) -> Cell:

@@ -272,6 +272,8 @@ class ReportView:
         for step in self.run.steps:
             where = STEP_TITLES.get(step.step, step.step).lower()
             items.extend(Attention(where, f) for f in worst_first(step.findings))
+            if step.error and not any(f.severity == Severity.ERROR for f in step.findings):
+                items.append(Attention(where, _error_finding(step)))
             for gate in step.gates:
                 items.extend(Attention(f"gate {gate.gate}", f) for f in worst_first(gate.findings))
         return items
@@ -478,6 +480,19 @@ class ReportView:
 
 
 # ------------------------------------------------------------------ sentences
+
+
+def _error_finding(step: StepResult) -> Finding:
+    """A step that could not run, as an item to attend to (its whole message kept)."""
+    error = step.error or {}
+    return Finding(
+        check=str(error.get("error") or "ERROR"),
+        gate=step.step,
+        severity=Severity.ERROR,
+        object=f"step {step.step}",
+        message=str(error.get("message", "")).strip() or "the step could not complete",
+        hint=str(error.get("hint") or ""),
+    )
 
 
 def _error_sentence(title: str, error: dict[str, Any]) -> str:
