@@ -34,6 +34,8 @@ def markdown() -> str:
         lines += ["", f"## Gate `{gate}`"]
         for check in checks:
             lines += ["", f"### {check.id} ({check.severity})", "", check.doc()]
+            if check.verified:  # what reports and JUnit name the check by when it passes
+                lines += ["", f"**Verified when it finds nothing**: {check.verified}."]
     return "\n".join(lines) + "\n"
 
 

@@ -213,8 +213,8 @@ class ReportView:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Findings by severity."""
-        return count_by_severity(self.run.findings)
+        """Findings by severity (a step that could not run counts as an error)."""
+        return count_by_severity(item.finding for item in self._all_findings())
 
     def reasons(self) -> list[str]:
         """Why the verdict, as whole sentences with the fix: each failed step and gate."""
