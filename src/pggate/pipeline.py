@@ -472,13 +472,22 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
 def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
     """RBK001 with the objects that differ from the schema recorded at the target version."""
     diff = list(proof.get("diff", []))
+    if proof.get("status") == "mismatch":
+        message = (
+            f"rolling back to {run.version_before} did not restore the schema recorded there: "
+            f"{len(diff)} object(s) differ"
+        )
+    else:  # nothing to compare with: not proven, and not claimed
+        message = (
+            f"rolling back to {run.version_before} could not be proven "
+            f"({proof.get('status')}): {proof.get('message', 'no proof')}"
+        )
     return Finding(
         "RBK001",
         "rollback",
         Severity.ERROR,
         f"version {run.version_before}",
-        f"rolling back to {run.version_before} did not restore the schema recorded there "
-        f"({proof.get('status')}): {len(diff)} object(s) differ",
+        message,
         "complete the down sections: drop what is marked + (left behind), recreate what is "
         "marked - (missing), restore what is marked ~ (changed)",
         details={"diff": diff[:200]},
