@@ -161,3 +161,67 @@ def test_the_recommendation_is_a_real_list(tmp_path):
     assert "- fix:" not in section
     html = (folder / "report.html").read_text()
     assert "<li>Alter table public.t enable row level security.</li>" in html
+
+
+def test_an_isolation_summary_with_runs_per_probe_renders_coverage_actors_and_reasons(tmp_path):
+    # The shape a gate reporting every run of every probe writes: combined cells per probe,
+    # the runs themselves, rows found or synthesized per tenant, the actors, the coverage.
+    entry = {
+        "tenant": "organization_id",
+        "status": "unproven",
+        "rows": {"a": "found", "b": "synthesized"},
+        "read": "refused (2 runs, 0 rows)",
+        "update": "refused (2 runs, 0 rows)",
+        "delete": "refused (2 runs, 0 rows)",
+        "insert": "UNPROVEN (member, a -> b)",
+        "move": "n/a",
+        "own": {"select": "ok (1 runs, 1 rows)"},
+        "probes": [
+            {
+                "actor": "member",
+                "direction": "a -> b",
+                "probe": "insert",
+                "result": "unproven",
+                "rows": 0,
+                "message": "no row of a to copy",
+            },
+            {
+                "actor": "member",
+                "direction": "a -> b",
+                "probe": "read",
+                "result": "refused",
+                "rows": 0,
+            },
+        ],
+    }
+    security = _isolation({"public.notes": entry})
+    security["gates"][0]["summary"].update(
+        proven="proven 0 of 1 tables",
+        proven_tables=0,
+        tenant_tables=1,
+        actors=[{"name": "member", "role": "authenticated", "direction": "a -> b", "user": "u1"}],
+        notes=["anon: no claims"],
+    )
+    folder = write_package(tmp_path / "p", {"security": security})
+    report(folder)
+    md = (folder / "report.md").read_text()
+    assert "Proven 0 of 1 table(s)**, acting as `member (authenticated)`" in md
+    row = next(line for line in md.splitlines() if line.startswith("| `public.notes`"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells == [
+        "`public.notes`",
+        "NOT PROVEN",
+        "refused · 2 runs, 0 rows",
+        "refused · 2 runs, 0 rows",
+        "refused · 2 runs, 0 rows",
+        "unproven",
+        "n/a",
+        "a: found, b: synthesized",
+    ]
+    assert (
+        "`public.notes` insert: UNPROVEN (member, a -> b); unproven, member, a -> b, "
+        "0 row(s), no row of a to copy" in md
+    )
+    assert "anon: no claims" in md
+    rls012 = next(line for line in md.splitlines() if line.startswith("| RLS012"))
+    assert "NOT PROVEN" in rls012

@@ -27,7 +27,7 @@ PROBE_CHECK = {
     "insert": "RLS012",
     "move": "RLS012",
 }
-PASS, LEAK, NOT_RUN, ERROR = "pass", "leak", "not-run", "error"
+PASS, LEAK, NOT_RUN, ERROR, NA = "pass", "leak", "not-run", "error", "n-a"
 _KEY_FIELDS = ("key", "leaked_key", "sample_key")
 
 
@@ -48,6 +48,8 @@ class Row:
     table: str
     cells: tuple[Cell, ...]
     key: str | None = None  # one leaked row's key
+    rows: str = ""  # the rows probed, per tenant, when the gate says
+    unproven: bool = False  # the gate itself says the table is not proven
 
     @property
     def outcome(self) -> str:
@@ -56,7 +58,7 @@ class Row:
         for worst in (LEAK, ERROR, NOT_RUN):
             if worst in outcomes:
                 return worst
-        return PASS
+        return NOT_RUN if self.unproven else PASS
 
     @property
     def label(self) -> str:
@@ -75,6 +77,7 @@ class IsolationView:
     total: int  # tenant tables that should have been proven
     unprobed: tuple[str, ...] = ()  # tenant tables the gate names as not probed at all
     leaks: tuple[tuple[str, str, str], ...] = field(default=())  # (table, check, key)
+    notes: tuple[str, ...] = ()  # what the gate says about the proof as a whole
 
     @property
     def proven(self) -> int:
@@ -99,62 +102,126 @@ class IsolationView:
 
 def isolation_view(summary: dict[str, Any], findings: list[Finding]) -> IsolationView | None:
     """The matrix of an isolation gate's summary, or None when nothing was probed."""
-    tables = summary.get("tables") or {}
-    if isinstance(tables, list):  # [{"table": name, "probes": {...}}, ...]
-        tables = {
-            str(t.get("table") or t.get("name")): t.get("probes", t)
-            for t in tables
-            if isinstance(t, dict)
-        }
+    tables = _tables(summary.get("tables"))
     if not tables:
         return None
     probes = _probe_order(tables)
     keys = _leaked_keys(findings)
-    rows = []
-    for table, result in tables.items():
-        result = result.get("probes", result) if isinstance(result, dict) else {}
-        cells = tuple(_cell(p, result.get(p)) for p in probes)
-        key = keys.get(table) or next(
-            (_key(result.get(p)) for p in probes if _key(result.get(p))), None
-        )
-        rows.append(Row(table, cells, key))
+    rows = [_row(table, entry, probes, keys) for table, entry in tables.items()]
     unprobed = tuple(str(t) for t in summary.get("unprobed") or summary.get("not_probed") or ())
     coverage = summary.get("coverage") if isinstance(summary.get("coverage"), dict) else {}
-    total = int(coverage.get("tables") or coverage.get("total") or len(rows) + len(unprobed))
+    total = int(
+        summary.get("tenant_tables")
+        or coverage.get("tables")
+        or coverage.get("total")
+        or len(rows) + len(unprobed)
+    )
     leaks = [(f.object, f.check, str(_finding_key(f))) for f in findings if _finding_key(f)]
     for row in rows:  # a key the gate recorded on the probe itself, when no finding carries one
         leaked = next((c for c in row.cells if c.outcome == LEAK), None)
         if row.key and leaked and all(t != row.table for t, _, _ in leaks):
             leaks.append((row.table, PROBE_CHECK.get(leaked.probe, leaked.probe), row.key))
     return IsolationView(
-        actor=str(summary.get("actor") or "-"),
+        actor=_actors(summary),
         tenants=tuple(str(t) for t in summary.get("tenants") or ()),
         probes=probes,
         rows=tuple(sorted(rows, key=lambda r: (_rank(r.outcome), r.table))),
         total=total,
         unprobed=unprobed,
         leaks=tuple(leaks),
+        notes=tuple(str(n) for n in summary.get("notes") or ()),
     )
 
 
+# Keys of a table's entry that describe the table, not a probe.
+_META = frozenset({"tenant", "status", "rows", "own", "probes", "actor", "key", "table", "name"})
+
+
+def _tables(tables: Any) -> dict[str, dict[str, Any]]:
+    """``{table: entry}`` from a mapping or a list of ``{"table": name, ...}``."""
+    if isinstance(tables, list):
+        tables = {str(t.get("table") or t.get("name")): t for t in tables if isinstance(t, dict)}
+    if not isinstance(tables, dict):
+        return {}
+    out = {}
+    for name, entry in tables.items():
+        if isinstance(entry, dict) and isinstance(entry.get("probes"), dict):
+            entry = {**entry, **entry["probes"]}  # {"probes": {"read": ...}}
+        out[str(name)] = entry if isinstance(entry, dict) else {}
+    return out
+
+
+def _is_probe(name: str, value: Any) -> bool:
+    if name in _META:
+        return False
+    if isinstance(value, dict):
+        return any(k in value for k in ("outcome", "status", "result"))
+    return isinstance(value, str)
+
+
+def _row(table: str, entry: dict[str, Any], probes: tuple[str, ...], keys: dict[str, str]) -> Row:
+    runs = [p for p in entry.get("probes", []) if isinstance(p, dict)]  # every run, when listed
+    cells = tuple(_with_runs(_cell(p, entry.get(p)), runs) for p in probes)
+    unproven = str(entry.get("status", "")).lower() in ("unproven", "not proven")
+    key = keys.get(table) or next((_key(entry.get(p)) for p in probes if _key(entry.get(p))), None)
+    return Row(table, cells, key, _rows_text(entry.get("rows")), unproven)
+
+
+def _with_runs(cell: Cell, runs: list[dict[str, Any]]) -> Cell:
+    """Add what the probe's runs say (actor, direction, rows, message) to a cell that did not hold."""
+    mine = [r for r in runs if r.get("probe") == cell.probe]
+    if not mine or cell.outcome in (PASS, NA):
+        return cell
+    said = [
+        ", ".join(
+            str(x)
+            for x in (
+                r.get("result"),
+                r.get("actor"),
+                r.get("direction"),
+                f"{r.get('rows')} row(s)" if r.get("rows") is not None else None,
+                r.get("message"),
+            )
+            if x
+        )
+        for r in mine
+        if str(r.get("result", "")).lower() not in ("refused", "ok", "blocked", "n/a")
+    ]
+    detail = "; ".join(d for d in [cell.detail, *said] if d)
+    return Cell(cell.probe, cell.outcome, cell.text, detail)
+
+
+def _rows_text(rows: Any) -> str:
+    """The rows probed per tenant (``a: found, b: synthesized``), or a count."""
+    if isinstance(rows, dict):
+        return ", ".join(f"{tenant}: {origin}" for tenant, origin in rows.items())
+    return "" if rows is None else str(rows)
+
+
+def _actors(summary: dict[str, Any]) -> str:
+    actors = summary.get("actors")
+    if isinstance(actors, list) and actors:
+        names = []
+        for actor in actors:
+            if isinstance(actor, dict):
+                name = str(actor.get("name") or actor.get("role") or "?")
+                role = actor.get("role")
+                names.append(f"{name} ({role})" if role and role != name else name)
+            else:
+                names.append(str(actor))
+        return ", ".join(dict.fromkeys(names))
+    return str(summary.get("actor") or "-")
+
+
 def _rank(outcome: str) -> int:
-    return {LEAK: 0, ERROR: 1, NOT_RUN: 2, PASS: 3}.get(outcome, 4)
+    return {LEAK: 0, ERROR: 1, NOT_RUN: 2, PASS: 3}.get(outcome, 4)  # worst rows first
 
 
-def _probe_order(tables: dict[str, Any]) -> tuple[str, ...]:
-    seen: list[str] = [p for p in PROBES]
-    for result in tables.values():
-        if isinstance(result, dict):
-            for probe in result.get("probes", result):
-                if probe not in seen and isinstance(probe, str):
-                    seen.append(probe)
-    used = {
-        p
-        for result in tables.values()
-        if isinstance(result, dict)
-        for p in result.get("probes", result)
-    }
-    return tuple(p for p in seen if p in used)
+def _probe_order(tables: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    """The probes any table has, the standard ones first in their order."""
+    used = {name for entry in tables.values() for name, v in entry.items() if _is_probe(name, v)}
+    extra = sorted(used - set(PROBES))
+    return tuple(p for p in (*PROBES, *extra) if p in used)
 
 
 def _cell(probe: str, value: Any) -> Cell:
@@ -166,14 +233,17 @@ def _cell(probe: str, value: Any) -> Cell:
 
 
 def _cell_of_text(probe: str, text: str) -> Cell:
-    lowered = text.lower()
+    lowered = text.strip().lower()
     if lowered.startswith("leak"):
         return Cell(probe, LEAK, _compact(text), text)
-    if lowered.startswith("not run") or lowered.startswith("skip"):
+    if lowered.startswith(("not run", "skip", "unproven")) or lowered in ("-", ""):
         reason = text.split(":", 1)[1].strip() if ":" in text else ""
-        return Cell(probe, NOT_RUN, "not run", reason)
-    if lowered.startswith("error"):
+        shown = "unproven" if lowered.startswith("unproven") else "not run"
+        return Cell(probe, NOT_RUN, shown, reason or text.strip())
+    if lowered.startswith(("error", "impossible")):
         return Cell(probe, ERROR, _compact(text), text)
+    if lowered == "n/a":
+        return Cell(probe, NA, "n/a", "the probe does not apply to this table")
     return Cell(probe, PASS, _compact(text))
 
 
@@ -199,15 +269,19 @@ def _outcome(raw: str) -> str:
     lowered = raw.lower()
     if lowered in ("leak", "leaked", "fail", "failed"):
         return LEAK
-    if lowered.startswith("not") or lowered in ("skip", "skipped", "not-run"):
+    if lowered.startswith("not") or lowered in ("skip", "skipped", "not-run", "unproven"):
         return NOT_RUN
-    if lowered == "error":
+    if lowered in ("error", "impossible"):
         return ERROR
+    if lowered == "n/a":
+        return NA
     return PASS
 
 
 def _word(outcome: str, raw: str) -> str:
-    return {LEAK: "LEAK", NOT_RUN: "not run", ERROR: "error"}.get(outcome, raw.lower() or "ok")
+    return {LEAK: "LEAK", NOT_RUN: "not run", ERROR: "error", NA: "n/a"}.get(
+        outcome, raw.lower() or "ok"
+    )
 
 
 def _compact(text: str) -> str:

@@ -167,13 +167,19 @@ def _isolation(view: ReportView) -> str:
         lines.append(f"- {check} leak on `{table_name}`: one leaked row's key is `{key}`.")
     if matrix.leaks:
         lines.append("")
-    rows = [[f"`{r.table}`", r.label, *[c.text for c in r.cells]] for r in matrix.rows]
-    lines.append(table(["table (as a member of another tenant)", "result", *matrix.probes], rows))
+    lines += [*(f"{note}" for note in matrix.notes), *([""] if matrix.notes else [])]
+    with_rows = any(r.rows for r in matrix.rows)
+    rows = [
+        [f"`{r.table}`", r.label, *[c.text for c in r.cells], *([r.rows] if with_rows else [])]
+        for r in matrix.rows
+    ]
+    headers = ["table (as a member of another tenant)", "result", *matrix.probes]
+    lines.append(table(headers + (["rows probed"] if with_rows else []), rows))
     details = [
         f"- `{r.table}` {c.probe}: {c.detail}"
         for r in matrix.rows
         for c in r.cells
-        if c.outcome != "pass" and c.detail
+        if c.outcome not in ("pass", "n-a") and c.detail
     ]
     if details:
         lines += ["", *details]
