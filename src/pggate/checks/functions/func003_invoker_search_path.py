@@ -27,6 +27,7 @@ class InvokerWithoutSearchPath(Check):
     id = "FUNC003"
     gate = "functions"
     severity = Severity.WARNING
+    verified = "every SECURITY INVOKER function in an exposed schema pins its `search_path`"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         params = {**ctx.params(), "definer": False}

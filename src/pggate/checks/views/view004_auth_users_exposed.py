@@ -27,6 +27,7 @@ class AuthUsersExposed(ViewCheck):
     id = "VIEW004"
     gate = "views"
     severity = Severity.ERROR
+    verified = "no view in an exposed schema exposes `auth.users` to the API"
     query = """
         select format('%%I.%%I', n.nspname, v.relname) as view, v.relkind::text as kind,
                array(select a.rolname from pg_roles a
