@@ -8,6 +8,7 @@ def test_a_second_stage_shows_what_changed_since_the_first(tmp_path, db_url):
     root = write_project(
         tmp_path / "p",
         url=db_url,
+        extra_toml='\n[tenancy]\nexposed_schemas = ["public"]\n',
         migrations={
             "20240101000000_notes.sql": "create table public.notes (id int primary key);\n"
             "-- migrate:down\ndrop table public.notes;\n"
