@@ -230,7 +230,8 @@ def lnt001_index_not_concurrent(site: Site) -> Iterator[Found]:
     """CREATE INDEX without CONCURRENTLY on an existing table."""
     if site.kind == "IndexStmt" and not site.node.get("concurrent"):
         table = _name(site.node["relation"])
-        if site.existing(table):
+        # ON ONLY a partitioned table creates an empty, invalid parent index: instant.
+        if site.existing(table) and site.node["relation"].get("inh", False):
             concurrent = _CREATE_INDEX.sub(r"\1 concurrently ", _statement_sql(site), count=1)
             yield (
                 "LNT001",
