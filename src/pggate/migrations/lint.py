@@ -63,7 +63,19 @@ _DOWN_RULES = {
 }
 # Lints whose statement takes a strong lock: LNT006 asks for a lock_timeout before them.
 _STRONG_LOCK = frozenset(
-    {"LNT001", "LNT002", "LNT003", "LNT004", "LNT009", "LNT010", "LNT011", "LNT012", "LNT013"}
+    {
+        "LNT001",
+        "LNT002",
+        "LNT003",
+        "LNT004",
+        "LNT009",
+        "LNT010",
+        "LNT011",
+        "LNT012",
+        "LNT013",
+        "LNT020",
+        "LNT021",
+    }
 )
 _IGNORE = re.compile(
     r"(?:--|/\*)\s*pggate:ignore(?P<file>-file)?\s+(?P<ids>[A-Za-z0-9_,\s]*?[A-Za-z]+\d+)"

@@ -698,3 +698,62 @@ def _defined_columns(site: Site) -> Iterator[tuple[str, dict[str, Any], bool]]:
                 yield table, column, bool(_constraints(column, "CONSTR_PRIMARY"))
             elif cmd.get("subtype") == "AT_AlterColumnType":
                 yield table, {"colname": cmd["name"], **cmd["def"]["ColumnDef"]}, False
+
+
+_REWRITING_CMDS = {
+    "AT_SetLogged": "SET LOGGED",
+    "AT_SetUnLogged": "SET UNLOGGED",
+    "AT_SetTableSpace": "SET TABLESPACE",
+}
+
+
+@rule("VacuumStmt", "ClusterStmt", "AlterTableStmt")
+def lnt020_table_rewrite(site: Site) -> Iterator[Found]:
+    """VACUUM FULL, CLUSTER and the ALTER TABLE forms that copy the whole table."""
+    if site.kind == "AlterTableStmt":
+        for table, cmd in _cmds(site, *_REWRITING_CMDS):
+            yield _rewrite(f"ALTER TABLE {table} {_REWRITING_CMDS[cmd['subtype']]}", (table,))
+        return
+    if site.kind == "VacuumStmt":
+        options = {
+            o["DefElem"]["defname"]: o["DefElem"].get("arg") for o in site.node.get("options", [])
+        }
+        if "full" not in options or not _option_true(options["full"]):
+            return
+        relations = [r["VacuumRelation"].get("relation") for r in site.node.get("rels", [])]
+        what = "VACUUM FULL"
+    else:
+        relations = [site.node.get("relation")]
+        what = "CLUSTER"
+    tables = tuple(_name(r) for r in relations if r)
+    if not tables:  # every table of the database
+        yield _rewrite(f"{what} of every table", ())
+    elif existing := tuple(t for t in tables if site.existing(t)):
+        yield _rewrite(f"{what} {', '.join(existing)}", existing)
+
+
+def _rewrite(what: str, tables: tuple[str, ...]) -> Found:
+    return Found(
+        "LNT020",
+        f"{what} rewrites the whole table and its indexes under ACCESS EXCLUSIVE: reads and "
+        "writes wait until the copy is done",
+        _fix("LNT020"),
+        tables,
+    )
+
+
+@rule("AlterTableStmt")
+def lnt021_detach_partition(site: Site) -> Iterator[Found]:
+    """DETACH PARTITION without CONCURRENTLY."""
+    for table, cmd in _cmds(site, "AT_DetachPartition"):
+        partition_cmd = cmd["def"]["PartitionCmd"]
+        if not partition_cmd.get("concurrent"):
+            partition = _name(partition_cmd["name"])
+            yield (
+                "LNT021",
+                f"DETACH PARTITION {partition} from {table} without CONCURRENTLY takes ACCESS "
+                f"EXCLUSIVE on {table}: reads and writes of every partition wait",
+                f"`alter table {table} detach partition {partition} concurrently;` (PostgreSQL "
+                "14+) in its own file marked `-- pggate:no-transaction`",
+                (table,),
+            )

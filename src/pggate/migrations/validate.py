@@ -285,6 +285,10 @@ def _no_transaction(statements: list[Statement], trees: list[Tree]) -> list[tupl
             what = NO_TRANSACTION_NODES.get(kind)
             if kind in ("IndexStmt", "DropStmt") and node.get("concurrent"):
                 what = f"{'CREATE' if kind == 'IndexStmt' else 'DROP'} INDEX CONCURRENTLY"
+            if kind == "ClusterStmt" and not node.get("relation"):
+                what = "CLUSTER of every table"
+            if kind == "AlterTableStmt" and _detaches_concurrently(node):
+                what = "DETACH PARTITION ... CONCURRENTLY"
             if kind == "ReindexStmt":
                 what = NO_TRANSACTION_REINDEX.get(node.get("kind", ""))
                 if reindex_concurrently(node):
@@ -292,6 +296,15 @@ def _no_transaction(statements: list[Statement], trees: list[Tree]) -> list[tupl
             if what:
                 found.append((statement.line, what))
     return found
+
+
+def _detaches_concurrently(node: dict[str, Any]) -> bool:
+    commands = (c.get("AlterTableCmd", {}) for c in node.get("cmds", []))
+    return any(
+        c.get("subtype") == "AT_DetachPartition"
+        and c.get("def", {}).get("PartitionCmd", {}).get("concurrent")
+        for c in commands
+    )
 
 
 def _mig006(migration: Migration, line: int, what: str) -> Finding:
