@@ -8,8 +8,10 @@ started once for the whole session. Never a mock.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,6 +28,20 @@ from pggate.masking import forget_secrets
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_URL_VARIABLE = "PGGATE_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each run's temp folders in a fresh directory of its own, traversable by other users.
+
+    As root, the embedded server runs as a service user that must reach the test's project
+    folder, so pggate makes its parents traversable. pytest's shared ``pytest-of-root``
+    is reset to mode 0700 whenever another pytest run starts, which cut a running suite
+    off its own embedded servers; a private basetemp is never touched by another run.
+    """
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        basetemp = tempfile.mkdtemp(prefix="pggate-tests-")
+        config.option.basetemp = basetemp
+        config.add_cleanup(lambda: shutil.rmtree(basetemp, ignore_errors=True))
 
 
 @pytest.fixture(scope="session")
