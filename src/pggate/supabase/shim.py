@@ -3,9 +3,13 @@
 What a team's ``supabase/migrations`` folder assumes exists before its first
 file runs: Supabase's roles, the ``auth``/``storage``/``extensions`` schemas,
 ``auth.users`` and the ``auth.uid()`` family, storage's tables and helpers, the
-``supabase_realtime`` publication, ``uuid-ossp`` and ``pgcrypto`` in
-``extensions`` (on the database's ``search_path``). The SQL lives in
-``sql/*.sql``, applied in file order in one transaction.
+``supabase_realtime`` publication, the webhooks' ``supabase_functions`` schema,
+``graphql_public.graphql``, and the extensions Supabase pre-installs
+(``PREINSTALLED``: ``uuid-ossp``/``pgcrypto``/``pg_net`` in ``extensions``, on
+the database's ``search_path``; ``pg_graphql``; ``supabase_vault``, as plain SQL
+where the server cannot load the stand-in). The SQL lives in ``sql/*.sql``,
+applied in file order in one transaction; an upgrade from an older shim version
+runs only the files that version lacked (``SQL_SINCE``).
 
 Extensions the server lacks get labelled local stand-ins (``extensions/``)
 through PostgreSQL 18's ``extension_control_path``, searched after ``$system``
@@ -30,12 +34,33 @@ from psycopg import sql
 from ..errors import DatabaseUnavailable
 from ..events import NULL_EMIT, Emit, Event
 
-SHIM_VERSION = "1"
+SHIM_VERSION = "2"
 MARKER = "pggate.supabase_shim"
 SQL_DIR = Path(__file__).parent / "sql"
 STANDIN_DIR = Path(__file__).parent / "extensions"  # holds extension/<name>.control
-STANDINS = ("pgcrypto", "uuid-ossp", "pgjwt", "http", "pg_net", "pg_cron", "supabase_vault")
-PREINSTALLED = ("uuid-ossp", "pgcrypto")  # what Supabase creates in schema extensions
+STANDINS = (
+    "pgcrypto",
+    "uuid-ossp",
+    "pgjwt",
+    "http",
+    "pg_net",
+    "pg_cron",
+    "supabase_vault",
+    "pg_graphql",
+    "pgsodium",
+)
+# What a fresh Supabase database (``supabase start``) has installed, and in which schema.
+PREINSTALLED = {
+    "uuid-ossp": "extensions",
+    "pgcrypto": "extensions",
+    "pg_graphql": "graphql",
+    "supabase_vault": "vault",
+    "pg_net": "extensions",  # the CLI's webhook setup installs it with supabase_functions
+}
+# The shim version that introduced each SQL file (default 1): an upgrade runs only newer files,
+# so what migrations later did to auth or storage is never overwritten.
+SQL_SINCE = {"60_functions.sql": 2, "70_graphql.sql": 2}
+VAULT_SQL = STANDIN_DIR / "extension" / "supabase_vault--0.3.1.sql"
 SEARCH_PATH = '"$user", public, extensions'
 CONTROL_PATH_SINCE = 180000  # server_version_num of PostgreSQL 18
 _LOCK_KEY = 0x7067676174655342  # "pggateSB": one installer per database at a time
@@ -91,6 +116,7 @@ def install(conn: psycopg.Connection[Any], *, emit: Emit = NULL_EMIT) -> ShimRes
         standins = _standins_needed(conn)
         _set(conn, "extension_control_path", extension_control_path())
     done = settings.get(MARKER) == SHIM_VERSION and _has_auth(conn)
+    previous = _installed_version(settings.get(MARKER), conn)
     created: list[str] = []
     unavailable: list[str] = []
     if not done:
@@ -98,8 +124,13 @@ def install(conn: psycopg.Connection[Any], *, emit: Emit = NULL_EMIT) -> ShimRes
             conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             if not (_database_settings(conn).get(MARKER) == SHIM_VERSION and _has_auth(conn)):
                 for path in sorted(SQL_DIR.glob("*.sql")):
-                    conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[call-overload]
+                    if SQL_SINCE.get(path.name, 1) > previous:
+                        conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[call-overload]
                 created, unavailable = _preinstall_extensions(conn)
+                if "supabase_vault" in unavailable and _vault_missing(conn):
+                    # No extension_control_path before PostgreSQL 18: Vault's objects as plain SQL.
+                    conn.execute(_vault_sql())  # type: ignore[call-overload]
+                    unavailable.remove("supabase_vault")
                 wanted = {"search_path": SEARCH_PATH, MARKER: SHIM_VERSION}
                 if version >= CONTROL_PATH_SINCE:
                     wanted["extension_control_path"] = extension_control_path()
@@ -151,6 +182,24 @@ def _database_settings(conn: psycopg.Connection[Any]) -> dict[str, str]:
     return dict(item.split("=", 1) for item in config if "=" in item)
 
 
+def _installed_version(marker: str | None, conn: psycopg.Connection[Any]) -> int:
+    """The shim version already on the database (0: none, or its auth schema is gone)."""
+    if marker is None or not marker.isdigit() or not _has_auth(conn):
+        return 0
+    return int(marker)
+
+
+def _vault_missing(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("select to_regclass('vault.secrets') is null as missing").fetchone()
+    return bool(row and _get(row, "missing", 0))
+
+
+def _vault_sql() -> str:
+    """The Vault stand-in's script for schema ``vault``, without its psql-only guard line."""
+    text = VAULT_SQL.read_text(encoding="utf-8").replace("@extschema@", "vault")
+    return "\n".join(line for line in text.splitlines() if not line.startswith("\\echo"))
+
+
 def _has_auth(conn: psycopg.Connection[Any]) -> bool:
     row = conn.execute(
         "select to_regclass('auth.users') is not null "
@@ -179,7 +228,7 @@ def _missing_everywhere(conn: psycopg.Connection[Any]) -> list[str]:
 
 
 def _preinstall_extensions(conn: psycopg.Connection[Any]) -> tuple[list[str], list[str]]:
-    """``uuid-ossp`` and ``pgcrypto`` in schema ``extensions`` unless already installed anywhere."""
+    """What Supabase pre-installs (``PREINSTALLED``), unless already installed anywhere."""
     rows = conn.execute(
         "select e.name, x.extname is not null as installed from unnest(%s::text[]) e(name) "
         "left join pg_extension x on x.extname = e.name "
@@ -189,11 +238,11 @@ def _preinstall_extensions(conn: psycopg.Connection[Any]) -> tuple[list[str], li
     ).fetchall()
     found = {_get(r, "name", 0): bool(_get(r, "installed", 1)) for r in rows}
     created = []
-    for name in PREINSTALLED:
+    for name, schema in PREINSTALLED.items():
         if name in found and not found[name]:
             conn.execute(
-                sql.SQL("create extension if not exists {} with schema extensions").format(
-                    sql.Identifier(name)
+                sql.SQL("create extension if not exists {} with schema {}").format(
+                    sql.Identifier(name), sql.Identifier(schema)
                 )
             )
             created.append(name)

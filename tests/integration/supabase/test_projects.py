@@ -79,6 +79,7 @@ TEAMS = {
 }
 
 # Scheduled jobs calling webhooks, secrets in the vault: pg_cron, pg_net, supabase_vault.
+# pg_net and supabase_vault come pre-installed (as on Supabase): the down leaves them.
 JOBS = {
     "20240301000000_jobs.sql": """
         create extension if not exists pg_net with schema extensions;
@@ -110,9 +111,8 @@ JOBS = {
         select cron.unschedule('nightly-digest');
         drop function public.send_digest();
         drop table public.digests;
-        drop extension supabase_vault;
+        delete from vault.secrets where name = 'webhook_token';
         drop extension pg_cron;
-        drop extension pg_net;
     """,
 }
 
