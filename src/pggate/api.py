@@ -188,6 +188,10 @@ def migrate(
                 "(PgBouncer, Supabase port 6543): session advisory locks do not hold there",
                 hint="use the direct or session-mode port (Supabase: 5432) for migrations",
             )
+        if proj.settings.project.supabase and not session.target.is_local:
+            from .supabase.detect import refuse_if_not_supabase
+
+            refuse_if_not_supabase(session.conn, env)
         history = _history(session)
         pending = plan(mset.migrations, history, to).pending
         if pending and not dry_run and environment.confirm:

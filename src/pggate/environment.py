@@ -13,6 +13,7 @@ turns what a careful release engineer would worry about into ENV findings:
 | ENV006 | error | server older than PostgreSQL 13, which pggate does not support |
 | ENV007 | warning | the role cannot create objects in the database |
 | ENV008 | error | behind a transaction-mode pooler: session locks do not hold |
+| ENV009 | error | a Supabase project on a database that is not Supabase (no auth, no API roles) |
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ def inspect_environment(session: Session) -> EnvReport:
         facts["engine"] = session.server.engine.label
     pooled = not session.target.embedded and behind_transaction_pooler(conn)
     facts["transaction_pooler"] = pooled
+    if session.project.settings.project.supabase and not session.target.is_local:
+        from .supabase.detect import missing_surface
+
+        facts["supabase_missing"] = missing_surface(conn)
     findings = _findings(session, facts)
     return EnvReport(
         env=session.target.name,
@@ -210,6 +215,19 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
                 "successive transactions ran on different server sessions: this is a "
                 "transaction-mode pooler (PgBouncer, Supabase port 6543)",
                 "use the direct or session-mode port (Supabase: 5432) for migrations",
+            )
+        )
+    if facts.get("supabase_missing"):
+        from .supabase.detect import NOT_SUPABASE
+
+        out.append(
+            _finding(
+                "ENV009",
+                Severity.ERROR,
+                env,
+                f"{NOT_SUPABASE} (missing: {', '.join(facts['supabase_missing'])})",
+                f"add `local = true` to [environments.{env}] for a server of your own, or point "
+                "the environment at the Supabase project's database",
             )
         )
     return out
