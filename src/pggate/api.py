@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .migrations.adopt import AdoptResult
     from .migrations.files import MigrationSet
     from .migrations.history import Applied, History
+    from .migrations.maintenance import MaintenanceResult
     from .migrations.rollback import RollbackResult
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
@@ -333,25 +334,119 @@ def adopt(
 ) -> AdoptResult:
     """Record the versions another tool applied as pggate's baseline, without running them (``pggate adopt``).
 
-    ``source = "supabase"`` reads ``supabase_migrations.schema_migrations``; a recorded
+    ``source``: ``supabase`` (``supabase_migrations.schema_migrations``), ``dbmate``
+    (``schema_migrations``) or ``flyway`` (``flyway_schema_history``); a recorded
     version with no local file is refused (exit 2) before anything is written.
     """
-    from .migrations.adopt import adopt_supabase
+    from .migrations.adopt import SOURCES
+    from .migrations.adopt import adopt as adopt_history
 
-    if source != "supabase":
-        raise ConfigError(f"cannot adopt from {source!r}", hint="supported: --from supabase")
+    if source not in SOURCES:
+        raise ConfigError(
+            f"cannot adopt from {source!r}", hint=f"supported: --from {'|'.join(SOURCES)}"
+        )
     proj = load(project)
     mset = _migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
         environment = session.target.environment
         if environment.confirm:
-            question = f"record Supabase's applied versions as pggate's history on {env}?"
+            question = f"record {source}'s applied versions as pggate's history on {env}?"
             if confirm is None or not confirm(question):
                 raise ConfirmationRefused(
                     f"not adopting on {env}: not confirmed", hint="pass --yes to confirm"
                 )
         wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
-        return adopt_supabase(session.conn, mset, _history(session), emit=emit, lock_wait=wait)
+        return adopt_history(
+            session.conn, mset, _history(session), source=source, emit=emit, lock_wait=wait
+        )
+
+
+def repair(
+    project: ProjectRef = None,
+    env: str = "local",
+    versions: list[str] | None = None,
+    *,
+    status: str | None = None,
+    checksum: bool = False,
+    reason: str | None = None,
+    confirm: Confirm | None = None,
+    emit: Emit = NULL_EMIT,
+) -> MaintenanceResult:
+    """Mark versions applied/reverted, or re-sync edited files' checksums (``pggate repair``).
+
+    Runs no migration SQL; each change is a ``repair``/``checksum`` event. Asks on
+    ``confirm = true`` environments (refused without ``--yes`` when not interactive).
+    """
+    from .migrations import maintenance
+
+    if not versions:
+        raise ConfigError("name at least one VERSION", hint="pggate repair --status applied 003")
+    if checksum == (status is not None):
+        raise ConfigError(
+            "pass exactly one of --status applied|reverted and --checksum",
+            hint="--status edits which versions are applied; --checksum re-syncs edited files",
+        )
+    proj = load(project)
+    mset = _migration_set(proj)
+    with open_session(proj, env, emit=emit) as session:
+        what = "re-sync the checksum of" if checksum else f"mark {status}"
+        _confirm_history_edit(session, f"{what} {', '.join(versions)} on {env}", confirm)
+        history, wait = _history(session), _lock_wait(session)
+        if checksum:
+            return maintenance.resync_checksums(
+                session.conn, mset, history, versions, reason=reason, emit=emit, lock_wait=wait
+            )
+        return maintenance.repair(
+            session.conn,
+            mset,
+            history,
+            versions,
+            status or "",
+            reason=reason,
+            emit=emit,
+            lock_wait=wait,
+        )
+
+
+def baseline(
+    project: ProjectRef = None,
+    env: str = "local",
+    *,
+    version: str,
+    reason: str | None = None,
+    confirm: Confirm | None = None,
+    emit: Emit = NULL_EMIT,
+) -> MaintenanceResult:
+    """Record files up to ``version`` as applied without running them (``pggate baseline``)."""
+    from .migrations import maintenance
+
+    proj = load(project)
+    mset = _migration_set(proj)
+    with open_session(proj, env, emit=emit) as session:
+        _confirm_history_edit(
+            session, f"record files up to {version} as applied on {env} (baseline)", confirm
+        )
+        return maintenance.baseline(
+            session.conn,
+            mset,
+            _history(session),
+            version,
+            reason=reason,
+            emit=emit,
+            lock_wait=_lock_wait(session),
+        )
+
+
+def _confirm_history_edit(session: Session, question: str, confirm: Confirm | None) -> None:
+    if session.target.environment.confirm and (confirm is None or not confirm(question + "?")):
+        raise ConfirmationRefused(
+            f"not changing pggate's history on {session.target.name}: not confirmed",
+            hint="pass --yes to confirm",
+        )
+
+
+def _lock_wait(session: Session) -> float:
+    return parse_duration(session.target.environment.lock_wait) or 0.0
 
 
 def schema(

@@ -27,5 +27,5 @@ def test_adopt_refuses_a_version_without_a_file_and_writes_nothing(cli, project,
 
 
 def test_adopt_from_an_unknown_tool_is_bad_input(cli, project):
-    result = cli("adopt", "--from", "flyway", "--env", "test", cwd=project())
-    assert result.exit_code == 2 and "supported: --from supabase" in result.stderr
+    result = cli("adopt", "--from", "liquibase", "--env", "test", cwd=project())
+    assert result.exit_code == 2 and "supported: --from supabase|dbmate|flyway" in result.stderr

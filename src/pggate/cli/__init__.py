@@ -58,6 +58,7 @@ def _register() -> None:
     # Importing a command module registers its commands on ``app``.
     from . import (  # noqa: F401
         commands_env,
+        commands_maintenance,
         commands_migrate,
         commands_schema,
         commands_stage,

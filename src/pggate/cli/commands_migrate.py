@@ -216,7 +216,10 @@ def _render_migrate(out: Output, result: Any) -> None:
 def adopt(
     ctx: typer.Context,
     source: Annotated[
-        str, typer.Option("--from", help="Where the applied versions are recorded: supabase.")
+        str,
+        typer.Option(
+            "--from", help="Whose history records the applied versions: supabase, dbmate, flyway."
+        ),
     ] = "supabase",
     project: ProjectOpt = None,
     env: EnvOpt = None,
@@ -224,9 +227,10 @@ def adopt(
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
 ) -> int:
-    """Mark the versions Supabase recorded (supabase_migrations) as applied, without running them.
+    """Mark the versions another tool recorded as applied, without running them.
 
-    For a project deployed with `supabase db push` that moves to pggate: afterwards
+    Reads supabase_migrations.schema_migrations (supabase), schema_migrations (dbmate)
+    or flyway_schema_history (flyway). Afterwards
     `pggate migrate` applies only what is new. Refuses (exit 2) when a recorded version
     has no file in the migrations folder; nothing is written then.
     """

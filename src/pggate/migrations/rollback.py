@@ -104,9 +104,24 @@ def plan_rollback(migrations: tuple[Migration, ...], applied: list[Applied], to:
     if problems:
         raise MigrationFileError(
             "cannot roll back; nothing was changed:\n  " + "\n  ".join(problems),
-            hint="add a `-- migrate:down` section to each file named (or restore the file), then rerun",
+            hint=_rollback_hint(problems),
         )
     return [Step(row, local[row.version]) for row in above]
+
+
+def _rollback_hint(problems: list[str]) -> str:
+    hints = []
+    if any("no down section" in p for p in problems):
+        hints.append("add a `-- migrate:down` section to each file without one")
+    if any("not in the migrations folder" in p for p in problems):
+        hints.append("restore the missing files")
+    if any("edited after" in p for p in problems):
+        hints.append(
+            "for an edited file, restore it as applied (git checkout), or, when the edit is "
+            "intended and the database already matches it, record it with "
+            "`pggate repair --checksum VERSION`"
+        )
+    return "; ".join(hints) + ", then rerun"
 
 
 def data_loss(steps: list[Step]) -> list[str]:

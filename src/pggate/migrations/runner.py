@@ -71,6 +71,10 @@ class MigrateResult:
         }
 
 
+# duplicate_table, duplicate_object, duplicate_schema, duplicate_function: "already exists".
+_ALREADY_EXISTS = frozenset({"42P07", "42710", "42P06", "42723"})
+
+
 def plan(migrations: tuple[Migration, ...], history: History, to: str | None = None) -> Plan:
     """Pending migrations up to ``to``; refuses out-of-order and edited applied files."""
     applied = {a.version: a for a in history.applied()}
@@ -82,7 +86,8 @@ def plan(migrations: tuple[Migration, ...], history: History, to: str | None = N
                 f"{local.shown}: applied migration {version} was edited after it was applied "
                 f"(recorded {row.checksum[:19]}..., file {local.checksum[:19]}...)",
                 hint="restore the file as applied (git checkout) and put the change in a new "
-                "migration (pggate new NAME)",
+                "migration (pggate new NAME); on a development database where the edit is "
+                f"intended, `pggate repair --checksum {version}` records the file as it is now",
             )
     limit = int(to) if to is not None else None
     pending = [
@@ -434,6 +439,13 @@ class Runner(Worker):
                 hint += "; invalid indexes to drop: " + ", ".join(invalid)
         else:
             hint = "the migration was rolled back; fix the file (or add a new migration) and rerun"
+            if failed.sqlstate in _ALREADY_EXISTS and not self.history.applied():
+                hint = (
+                    "the migration was rolled back. This database already has that object: it "
+                    "was built by hand or by another tool. Record the files it already "
+                    "contains with `pggate baseline --version V` (or `pggate adopt --from "
+                    "supabase|dbmate|flyway`), then migrate again"
+                )
         raise MigrationFailed(
             f"migration {migration.label} failed\n{failed.describe()}",
             hint=hint,
