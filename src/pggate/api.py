@@ -26,7 +26,8 @@ from .session import Session, open_session
 
 if TYPE_CHECKING:
     from .migrations.adopt import AdoptResult
-    from .migrations.files import MigrationSet
+    from .migrations.derive import DerivedDown
+    from .migrations.files import Migration, MigrationSet
     from .migrations.history import Applied, History
     from .migrations.maintenance import MaintenanceResult
     from .migrations.rollback import RollbackResult
@@ -240,6 +241,7 @@ def rollback(
     backup: bool = False,
     lock_wait: float | None = None,
     prove: str = "auto",
+    derive_downs: bool = False,
     confirm: Confirm | None = None,
     emit: Emit = NULL_EMIT,
 ) -> RollbackResult:
@@ -248,6 +250,8 @@ def rollback(
     Refuses (exit 2) naming every migration without a down before changing anything;
     asks on ``confirm = true`` environments and whenever a down drops data. ``prove``:
     ``auto`` (the recorded fingerprint, else a shadow replay), ``recorded`` or ``shadow``.
+    ``derive_downs``: files without a down use the one derived from the recorded schema
+    (``pggate down``), after a confirmation that lists what it cannot reverse.
     """
     if prove not in ("auto", "recorded", "shadow"):
         raise ConfigError(f"--prove {prove!r} is not known", hint="use auto, recorded or shadow")
@@ -256,9 +260,12 @@ def rollback(
 
     proj = load(project)
     mset = _migration_set(proj)
+    migrations = mset.migrations
     with open_session(proj, env, emit=emit) as session:
         history = _history(session)
-        steps = plan_rollback(mset.migrations, history.applied(), to)
+        if derive_downs:
+            migrations = _with_derived_downs(migrations, history, to, env, confirm, dry_run)
+        steps = plan_rollback(migrations, history.applied(), to)
         lossy = data_loss(steps)
         if steps and not dry_run and (session.target.environment.confirm or lossy):
             question = rollback_question(env, len(steps), to, lossy)
@@ -283,7 +290,7 @@ def rollback(
             return verify(proj, env, gates, emit=emit).gates
 
         result = worker.run(
-            mset.migrations,
+            migrations,
             to,
             dry_run=dry_run,
             lock_wait=wait,
@@ -304,6 +311,83 @@ def rollback(
 
 
 HEALTH_GATES = ("rls", "views", "functions", "traceability")
+
+
+def _with_derived_downs(
+    migrations: tuple[Migration, ...],
+    history: History,
+    to: str,
+    env: str,
+    confirm: Confirm | None,
+    dry_run: bool,
+) -> tuple[Migration, ...]:
+    """``migrations`` with derived downs for the applied files above ``to`` that have none."""
+    from .migrations.derive import derive_applied, with_derived
+
+    files = {m.version: m for m in migrations}
+    versions = [
+        a.version
+        for a in history.applied()
+        if int(a.version) > int(to) and a.version in files and files[a.version].down_sql is None
+    ]
+    if not versions:
+        return migrations
+    derived = derive_applied(migrations, history, versions)
+    caveats = [f"{v}: {item}" for v in versions for item in derived[v].irreversible]
+    question = f"use derived downs for {len(versions)} migration(s) without one on {env}?"
+    if caveats:
+        question += " They cannot reverse:\n  " + "\n  ".join(caveats) + "\n"
+    if not dry_run and (confirm is None or not confirm(question)):
+        raise ConfirmationRefused(
+            f"not rolling back {env} with derived downs: not confirmed",
+            hint="review them with `pggate down VERSION`, then pass --yes",
+        )
+    return with_derived(migrations, derived)
+
+
+def down(
+    project: ProjectRef = None,
+    env: str = "local",
+    version: str = "",
+    *,
+    write: bool = False,
+    emit: Emit = NULL_EMIT,
+) -> DerivedDown:
+    """The down derived for an applied ``version`` from its recorded snapshots (``pggate down``).
+
+    ``write`` appends it to the file as its down section; refused (exit 2) when the file
+    already has one.
+    """
+    from .migrations.derive import derive_applied, section_text
+
+    proj = load(project)
+    mset = _migration_set(proj)
+    migration = next((m for m in mset.migrations if m.version == version), None)
+    if migration is None:
+        raise MigrationFileError(
+            f"version {version!r} has no file in the migrations folder",
+            hint="`pggate status` lists the applied versions",
+        )
+    if write and migration.down_sql is not None:
+        raise MigrationFileError(
+            f"{migration.shown} already has a down section; nothing was written",
+            hint="remove it first to replace it with the derived one",
+        )
+    with open_session(proj, env, emit=emit) as session:
+        history = _history(session)
+        if version not in {a.version for a in history.applied()}:
+            raise MigrationFileError(
+                f"version {version} is not applied on {env}: its schema before and after "
+                "were never recorded there",
+                hint="derive it on an environment where it was applied (migrate it locally first)",
+            )
+        derived = derive_applied(mset.migrations, history, [version])[version]
+    if write:
+        text = migration.path.read_text(encoding="utf-8")
+        migration.path.write_text(
+            text.rstrip("\n") + "\n" + section_text(derived), encoding="utf-8"
+        )
+    return derived
 
 
 def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:

@@ -413,6 +413,9 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
             "the rehearsal runs once the gates pass"
         )
         return StepResult("rollback", Status.SKIP, data={"reason": reason})
+    missing = _without_down(run)
+    if missing:
+        return _rehearsal_not_applicable(missing)
     back = api.rollback(
         run.project, run.env, to=run.version_before, confirm=_approved(run), emit=run.emit
     )
@@ -492,6 +495,39 @@ def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
         "marked - (missing), restore what is marked ~ (changed)",
         details={"diff": diff[:200]},
     )
+
+
+def _without_down(run: _Run) -> list[str]:
+    """Files this run applied that have no down section (Supabase migrations never do)."""
+    from .migrations.files import load_folder
+
+    mset = load_folder(run.project.migrations_dir, run.project.root)
+    applied = {row["version"] for row in run.applied}
+    return [m.shown for m in mset.migrations if m.version in applied and m.down_sql is None]
+
+
+def _rehearsal_not_applicable(missing: list[str]) -> StepResult:
+    """No downs: there is nothing to rehearse, which is a finding, not a failed rehearsal."""
+    reason = (
+        f"not applicable: {len(missing)} migration(s) this run applied have no down section "
+        f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
+    )
+    recommendation = (
+        "roll back by restoring a backup taken before migrating (pg_dump/pg_restore, or "
+        "Supabase's backups / point-in-time recovery); or review derived downs with "
+        "`pggate down VERSION` and write them into the files with --write"
+    )
+    finding = Finding(
+        "RBK003",
+        "rollback",
+        Severity.WARNING,
+        "rollback rehearsal",
+        f"the rollback rehearsal was not run: {reason.removeprefix('not applicable: ')}",
+        recommendation,
+        details={"without_down": missing},
+    )
+    data = {"reason": reason, "recommendation": recommendation, "without_down": missing}
+    return StepResult("rollback", Status.SKIP, findings=(finding,), data=data)
 
 
 def _fingerprint(run: _Run) -> str:

@@ -102,3 +102,42 @@ def _render(out: Output, result: Any) -> None:
     out.console.print(
         f"[bold]{len(result.changed)} history change(s), recorded as events; no SQL ran[/bold]"
     )
+
+
+@app.command("down")
+def down(
+    ctx: typer.Context,
+    version: Annotated[str, typer.Argument(help="An applied version without a down section.")],
+    write: Annotated[
+        bool, typer.Option("--write", help="Append it to the file as its down section.")
+    ] = False,
+    project: ProjectOpt = None,
+    env: EnvOpt = None,
+    format: FormatOpt = None,  # noqa: A002
+    verbose: VerboseOpt = False,
+) -> int:
+    """Print the down derived from the schema recorded before and after an applied migration.
+
+    Lists what it cannot reverse (data changes, dropped data, enum labels, functions with
+    no earlier definition). Review it; --write appends it to the file. Exit 2 when the
+    version is not applied there or its snapshots were not recorded.
+    """
+    opts = settings(ctx, project=project, env=env, format=format, verbose=verbose)
+    out = Output(opts)
+    from .. import api
+
+    result = api.down(opts.project, opts.env_name, version, write=write, emit=out.emit)
+
+    def render(out: Output, result: Any) -> None:
+        from rich.markup import escape
+
+        for item in result.irreversible:
+            out.err.print(f"[yellow]not reversed:[/yellow] {escape(item)}")
+        for item in result.data_loss:
+            out.err.print(f"[yellow]data loss:[/yellow] {escape(item)}")
+        if write:
+            out.err.print(f"wrote the derived down into the file of {version}")
+        else:
+            out.console.print(escape(result.sql), end="", highlight=False, soft_wrap=True)
+
+    return out.result(result, render)

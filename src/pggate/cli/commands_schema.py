@@ -36,13 +36,22 @@ def rollback(
             "shadow database; recorded; shadow.",
         ),
     ] = "auto",
+    derive_downs: Annotated[
+        bool,
+        typer.Option(
+            "--derive-downs",
+            help="For files without a down, run the down derived from the recorded schema "
+            "(asks first; the fingerprint proof checks it). See `pggate down`.",
+        ),
+    ] = False,
     yes: YesOpt = False,
     format: FormatOpt = None,  # noqa: A002
     verbose: VerboseOpt = False,
 ) -> int:
     """Roll back to a version and prove the schema equals the fingerprint recorded there.
 
-    Refuses (exit 2) naming every migration without a down before changing anything.
+    Refuses (exit 2) naming every migration without a down before changing anything
+    (unless --derive-downs).
     Exit 1 when the schema left differs from the one recorded at the version (the diff shows why).
     """
     opts = settings(ctx, project=project, env=env, format=format, yes=yes, verbose=verbose)
@@ -57,6 +66,7 @@ def rollback(
         backup=backup,
         lock_wait=lock_wait,
         prove=prove,
+        derive_downs=derive_downs,
         confirm=out.confirm,
         emit=out.emit,
     )
