@@ -543,7 +543,13 @@ def schema(
     proj = load(project)
     with open_session(proj, env, emit=emit) as session:
         snapshot = take(session.conn, exclude_schemas=[proj.settings.project.history_schema])
-    return {"env": env, "fingerprint": fp.of(snapshot), "snapshot": snapshot}
+        version = session.info.version_num
+    return {
+        "env": env,
+        "server_version_num": version,
+        "fingerprint": fp.of(snapshot),
+        "snapshot": snapshot,
+    }
 
 
 def diff(
@@ -557,11 +563,10 @@ def diff(
     """Structural diff between two environments' schemas, or two snapshot files (``pggate diff``)."""
     import json
 
-    from .schema.diff import diff as structural
+    from .schema.diff import compare
 
     if files is not None:
         sides = [json.loads(Path(f).read_text()) for f in files]
-        snapshots = [side.get("snapshot", side) for side in sides]
         names = list(files)
     else:
         if not env or not env_b:
@@ -569,10 +574,21 @@ def diff(
                 "diff needs --env and --env-b, or two snapshot files",
                 hint="pggate diff --env staging --env-b production",
             )
-        snapshots = [schema(project, name, emit=emit)["snapshot"] for name in (env, env_b)]
+        sides = [schema(project, name, emit=emit) for name in (env, env_b)]
         names = [env, env_b]
-    lines = structural(snapshots[0], snapshots[1])  # type: ignore[arg-type]
-    return {"a": names[0], "b": names[1], "identical": not lines, "diff": lines}
+    snapshots = [side.get("snapshot", side) for side in sides]
+    majors = tuple(
+        int(side["server_version_num"]) // 10000 if side.get("server_version_num") else None
+        for side in sides
+    )
+    result = compare(snapshots[0], snapshots[1], majors)  # type: ignore[arg-type]
+    return {
+        "a": names[0],
+        "b": names[1],
+        "identical": not result["diff"],
+        "major_versions": list(majors),
+        **result,
+    }
 
 
 GATE_ORDER = (

@@ -113,7 +113,9 @@ def diff(
 ) -> int:
     """Structural schema diff between two environments (--env A --env-b B) or two snapshot files.
 
-    Exit 0 when identical, 1 when they differ.
+    Between major versions, differences only the version explains (PostgreSQL 18's NOT NULL
+    constraints, 17's MAINTAIN privilege) are listed apart. Exit 0 when identical apart from
+    those, 1 when they differ.
     """
     opts = settings(ctx, project=project, env=env, format=format, verbose=verbose)
     out = Output(opts)
@@ -128,6 +130,10 @@ def diff(
         out.console.print(f"[bold]{result['a']}[/bold] -> [bold]{result['b']}[/bold]")
         for line in lines:  # type: ignore[union-attr]
             out.console.print(f"  {line}", markup=False)
+        if result.get("note"):
+            out.console.print(f"[yellow]{result['note']}[/yellow] (not counted above):")
+            for line in result["version_artefacts"]:  # type: ignore[union-attr]
+                out.console.print(f"  {line}", style="dim", markup=False)
     return 0 if result["identical"] else 1
 
 
