@@ -53,6 +53,10 @@ def test_webhooks_vault_and_graphql_apply_with_no_extra_migration(
             ]
             hook = conn.execute("select hook_name from supabase_functions.hooks").fetchone()
             assert hook == {"hook_name": "orders_webhook"}
+            # Older projects' dumps create pgsodium: it applies, and raises when used.
+            conn.execute('create extension if not exists "pgsodium" with schema "pgsodium"')
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                conn.execute("select pgsodium.randombytes_buf(16)")
         else:
             # No pg_net on this server: the webhook raises instead of pretending it was queued.
             with pytest.raises(psycopg.errors.FeatureNotSupported, match="pg_net"):

@@ -2,6 +2,9 @@
 -- graphql.resolve is the real extension's (when installed) or pggate's stand-in, which RAISES.
 -- Comment directives (comment on ... is '@graphql(...)') are plain comments and need nothing.
 create schema if not exists graphql;  -- pg_graphql is pre-installed there (below, when available)
+-- Older projects' dumps run `create extension if not exists pgsodium with schema pgsodium`,
+-- which needs the schema Supabase has; the extension itself is not pre-installed.
+create schema if not exists pgsodium;
 create or replace function graphql_public.graphql(
     "operationName" text default null, query text default null,
     variables jsonb default null, extensions jsonb default null
