@@ -307,6 +307,16 @@ def rollback(
                 "no --backup was taken; for non-local environments take one",
             ),
         )
+    derived = [m.version for m in migrations if m.display.endswith("(derived down)")]
+    used = [r["version"] for r in result.reverted if r["version"] in derived]
+    if used:
+        result = replace(
+            result,
+            warnings=(
+                *result.warnings,
+                f"reverted with derived downs (not written in the files): {', '.join(used)}",
+            ),
+        )
     return result
 
 

@@ -106,6 +106,9 @@ def test_derived_down_without_irreversible_changes_is_proven(cli, project, db_ur
     )
     assert result.exit_code == 0, result.output
     assert result.json()["proof"]["status"] == "proven", result.json()["proof"]
+    assert (
+        "reverted with derived downs (not written in the files): 002" in result.json()["warnings"]
+    )
 
 
 def test_down_write_puts_the_derived_section_in_the_file(cli, project, db_url):
