@@ -198,15 +198,17 @@ def _run_questions(run: _Run) -> tuple[list[str], str | None]:
     pending = list(plan(mset.migrations, history).pending)
     if not pending:
         return [], None
-    lossy = lossy_downs(list(reversed(pending))) if run.rehearse_rollback else []
+    # Without a down somewhere the rehearsal is not applicable (step 8 says so): nothing to ask.
+    rehearse = run.rehearse_rollback and all(m.down_sql is not None for m in pending)
+    lossy = lossy_downs(list(reversed(pending))) if rehearse else []
     questions = [api.migrate_question(run.env, url, len(pending))]
-    if run.rehearse_rollback:
+    if rehearse:
         questions.append(api.rollback_question(run.env, len(pending), before, lossy))
     if not environment.confirm and not lossy:
         return questions, None
     versions = ", ".join(m.version for m in pending)
     question = f"stage {run.env} ({url}): apply {len(pending)} migration(s) ({versions})"
-    if run.rehearse_rollback:
+    if rehearse:
         question += f", then roll them back to version {before} and apply them again"
     question += "."
     if lossy:
