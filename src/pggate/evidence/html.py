@@ -86,26 +86,32 @@ def _seconds(ms: float) -> str:
 
 
 def paired_bars(rows: list[dict[str, Any]]) -> str:
-    """Before/after bars per bench query (median ms)."""
+    """Before/after bars per bench query (median ms), the label centred on its bars."""
     values = [v for r in rows for v in (r["before_ms"], r["after_ms"]) if v is not None]
     top = max(values, default=0) or 1
     label_width = 260
     span = _CHART_WIDTH - label_width - 90
-    parts = []
-    for index, row in enumerate(rows):
-        y = index * (2 * _BAR_HEIGHT + 12)
-        parts.append(f'<text x="0" y="{y + 20}" class="label">{escape(_short(row["file"]))}</text>')
-        for offset, key, css in ((0, "before_ms", "before"), (_BAR_HEIGHT, "after_ms", "after")):
+    parts, y = [], 0
+    for row in rows:
+        bars = [
+            (k, css)
+            for k, css in (("before_ms", "before"), ("after_ms", "after"))
+            if row[k] is not None
+        ]
+        block = max(1, len(bars)) * _BAR_HEIGHT
+        parts.append(
+            f'<text x="0" y="{y + block / 2 + 4:.0f}" class="label">{escape(_short(row["file"]))}</text>'
+        )
+        for index, (key, css) in enumerate(bars):
             value = row[key]
-            if value is None:
-                continue
+            top_y = y + index * _BAR_HEIGHT
             width = max(1.0, span * value / top)
             parts.append(
-                f'<rect x="{label_width}" y="{y + offset}" width="{width:.1f}" height="{_BAR_HEIGHT - 2}" class="{css}"/>'
-                f'<text x="{label_width + width + 6:.1f}" y="{y + offset + 12}" class="value">{key[:-3]} {value:.2f} ms</text>'
+                f'<rect x="{label_width}" y="{top_y}" width="{width:.1f}" height="{_BAR_HEIGHT - 2}" class="{css}"/>'
+                f'<text x="{label_width + width + 6:.1f}" y="{top_y + 12}" class="value">{key[:-3]} {value:.2f} ms</text>'
             )
-    height = len(rows) * (2 * _BAR_HEIGHT + 12)
-    return _svg(height, "".join(parts), "bench queries before and after")
+        y += block + 10
+    return _svg(y, "".join(parts), "bench queries before and after")
 
 
 def _svg(height: int, body: str, title: str) -> str:

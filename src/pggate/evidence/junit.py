@@ -15,7 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..results import Finding, Severity, Status
-from .view import STEP_VERIFIED, GateView, ReportView
+from .view import STEP_CHECK_VERIFIED, STEP_VERIFIED, GateView, ReportView
 
 
 def render(view: ReportView) -> str:
@@ -64,7 +64,9 @@ def _steps_suite(view: ReportView) -> ET.Element:
         elif step.status == Status.FAIL:
             ET.SubElement(case, "failure", message=f"step {step.step} failed")
         for finding in step.findings:
-            suite.append(_finding_case("pggate.pipeline", f"{step.step} {finding.check}", finding))
+            phrase = STEP_CHECK_VERIFIED.get(finding.check)
+            name = f"{step.step} {finding.check}" + (f": {phrase}" if phrase else "")
+            suite.append(_finding_case("pggate.pipeline", name, finding))
     return _count(suite)
 
 

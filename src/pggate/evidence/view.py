@@ -50,6 +50,21 @@ STEP_VERIFIED = {
     "report": "the reports were rendered from the evidence package",
 }
 
+# What the findings of steps that are not gates verify when absent (JUnit names them so).
+STEP_CHECK_VERIFIED = {
+    "ENV001": "the connected role is not a superuser",
+    "ENV002": "the connected role does not bypass row-level security",
+    "ENV003": "the connection to a non-local environment uses SSL",
+    "ENV004": "pggate's history table exists",
+    "ENV005": "the server accepts writes (not a read-only standby)",
+    "ENV006": "the server is a PostgreSQL version pggate supports",
+    "ENV007": "the role can create objects in the database",
+    "ENV008": "the connection does not go through a transaction-mode pooler",
+    "MIG012": "every pending migration applied without error",
+    "RBK001": "rolling back restores the schema recorded at the target version",
+    "RBK002": "migrating forward again gives the schema of the first apply",
+}
+
 
 @dataclass(frozen=True)
 class Attention:

@@ -107,6 +107,7 @@ def test_a_go_report_shows_verdict_reasons_and_timeline_on_one_screen(cli, tmp_p
         assert finding_id in report, finding_id
     names = _junit_names(folder)
     assert "RLS001: every table in an exposed schema has row-level security enabled" in names
+    assert "environment ENV001: the connected role is not a superuser (role postgres)" in names
     assert not any("without row-level security" in n for n in names)
 
 
@@ -159,7 +160,10 @@ def test_a_failed_rollback_shows_its_diff_inline(cli, tmp_path, db_url):
     report = (folder / "report.md").read_text()
     assert "+ domain public.slug" in report and 'type "slug" already exists' in report
     names = _junit_names(folder)
-    assert any(n.startswith("rollback RBK001") for n in names)
+    assert (
+        "rollback RBK001: rolling back restores the schema recorded at the target version "
+        "(version 0)" in names
+    )
     failures = [
         c.find("failure").text or ""
         for c in ET.parse(folder / "junit.xml").getroot().iter("testcase")
