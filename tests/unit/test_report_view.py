@@ -76,7 +76,7 @@ def test_a_probe_that_did_not_run_is_never_next_to_a_green_pass(tmp_path):
     assert "NOT PROVEN" in rls012 and "public.notes" in rls012
     assert "the actor sees none of its own rows to copy" in md
     html = (folder / "report.html").read_text()
-    assert 'class="cell not-run"' in html and "ok · 0 rows" in html and "ok (0" not in html
+    assert 'class="cell not-run"' in html and 'title="ok · 0 rows">ok</td>' in html
     case = next(
         c
         for c in ET.parse(folder / "junit.xml").getroot().iter("testcase")
@@ -211,17 +211,41 @@ def test_an_isolation_summary_with_runs_per_probe_renders_coverage_actors_and_re
     assert cells == [
         "`public.notes`",
         "NOT PROVEN",
-        "refused · 2 runs, 0 rows",
-        "refused · 2 runs, 0 rows",
-        "refused · 2 runs, 0 rows",
+        "refused",
+        "refused",
+        "refused",
         "unproven",
         "n/a",
         "a: found, b: synthesized",
     ]
-    assert (
-        "`public.notes` insert: UNPROVEN (member, a -> b); unproven, member, a -> b, "
-        "0 row(s), no row of a to copy" in md
-    )
+    assert "`public.notes` insert: unproven by member (a -> b): no row of a to copy" in md
     assert "anon: no claims" in md
     rls012 = next(line for line in md.splitlines() if line.startswith("| RLS012"))
     assert "NOT PROVEN" in rls012
+
+
+def test_long_tenant_ids_are_named_once_and_cells_say_a_and_b(tmp_path):
+    a, b = "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b"
+    entry = {
+        "read": f"LEAK (owner, {a} -> {b})",
+        "rows": {a: "existing", b: "made"},
+        "probes": [
+            {
+                "actor": "owner",
+                "direction": f"{a} -> {b}",
+                "probe": "read",
+                "result": "leak",
+                "rows": 1,
+                "message": "1 row(s)",
+            }
+        ],
+    }
+    security = _isolation({"public.projects": entry})
+    security["gates"][0]["summary"]["tenants"] = [a, b]
+    folder = write_package(tmp_path / "p", {"security": security})
+    report(folder)
+    md = (folder / "report.md").read_text()
+    assert f"between tenants `A = {a}`, `B = {b}`" in md
+    row = next(line for line in md.splitlines() if line.startswith("| `public.projects`"))
+    assert "LEAK · owner, A -> B" in row and "A: existing, B: made" in row and a not in row
+    assert "`public.projects` read: leak by owner (A -> B): 1 row(s)" in md

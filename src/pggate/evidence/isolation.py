@@ -13,7 +13,7 @@ makes the table "not proven", never a pass.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..results import Finding
@@ -78,6 +78,12 @@ class IsolationView:
     unprobed: tuple[str, ...] = ()  # tenant tables the gate names as not probed at all
     leaks: tuple[tuple[str, str, str], ...] = field(default=())  # (table, check, key)
     notes: tuple[str, ...] = ()  # what the gate says about the proof as a whole
+    labels: tuple[tuple[str, str], ...] = ()  # ("A", tenant id) when cells say A and B
+
+    @property
+    def tenants_text(self) -> list[str]:
+        """``A = 0000...0a`` per tenant when labelled, else the tenant ids."""
+        return [f"{label} = {tenant}" for label, tenant in self.labels] or list(self.tenants)
 
     @property
     def proven(self) -> int:
@@ -121,7 +127,7 @@ def isolation_view(summary: dict[str, Any], findings: list[Finding]) -> Isolatio
         leaked = next((c for c in row.cells if c.outcome == LEAK), None)
         if row.key and leaked and all(t != row.table for t, _, _ in leaks):
             leaks.append((row.table, PROBE_CHECK.get(leaked.probe, leaked.probe), row.key))
-    return IsolationView(
+    view = IsolationView(
         actor=_actors(summary),
         tenants=tuple(str(t) for t in summary.get("tenants") or ()),
         probes=probes,
@@ -131,7 +137,37 @@ def isolation_view(summary: dict[str, Any], findings: list[Finding]) -> Isolatio
         leaks=tuple(leaks),
         notes=tuple(str(n) for n in summary.get("notes") or ()),
     )
+    return _labelled(view)
 
+
+def _labelled(view: IsolationView) -> IsolationView:
+    """Long tenant ids (UUIDs) shown as A, B, ... in cells, details and notes (named once)."""
+    if not view.tenants or all(len(t) <= 8 for t in view.tenants) or len(view.tenants) > 26:
+        return view
+    labels = {t: chr(ord("A") + i) for i, t in enumerate(view.tenants)}
+
+    def short(text: str) -> str:
+        for tenant, label in labels.items():
+            text = text.replace(tenant, label)
+        return _UUID.sub(lambda m: "…" + m.group(0)[-4:], text)  # other ids: their tail
+
+    rows = tuple(
+        replace(
+            row,
+            cells=tuple(replace(c, text=short(c.text), detail=short(c.detail)) for c in row.cells),
+            rows=short(row.rows),
+        )
+        for row in view.rows
+    )
+    return replace(
+        view,
+        rows=rows,
+        notes=tuple(short(n) for n in view.notes),
+        labels=tuple((label, tenant) for tenant, label in labels.items()),
+    )
+
+
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 # Keys of a table's entry that describe the table, not a probe.
 _META = frozenset({"tenant", "status", "rows", "own", "probes", "actor", "key", "table", "name"})
@@ -172,23 +208,25 @@ def _with_runs(cell: Cell, runs: list[dict[str, Any]]) -> Cell:
     mine = [r for r in runs if r.get("probe") == cell.probe]
     if not mine or cell.outcome in (PASS, NA):
         return cell
-    said = [
-        ", ".join(
-            str(x)
-            for x in (
-                r.get("result"),
-                r.get("actor"),
-                r.get("direction"),
-                f"{r.get('rows')} row(s)" if r.get("rows") is not None else None,
-                r.get("message"),
-            )
-            if x
-        )
-        for r in mine
-        if str(r.get("result", "")).lower() not in ("refused", "ok", "blocked", "n/a")
-    ]
-    detail = "; ".join(d for d in [cell.detail, *said] if d)
+    said = [_run_text(r) for r in mine if str(r.get("result", "")).lower() not in _HELD]
+    # The runs say more than the combined cell text they were summed up into.
+    detail = "; ".join(dict.fromkeys(said)) if said else cell.detail
     return Cell(cell.probe, cell.outcome, cell.text, detail)
+
+
+_HELD = ("refused", "ok", "blocked", "n/a")
+
+
+def _run_text(run: dict[str, Any]) -> str:
+    """``leak by owner (A -> B): 1 row(s)``."""
+    who = " ".join(
+        str(x)
+        for x in (run.get("actor"), f"({run['direction']})" if run.get("direction") else None)
+        if x
+    )
+    what = run.get("message") or (f"{run['rows']} row(s)" if run.get("rows") is not None else "")
+    head = str(run.get("result") or "?") + (f" by {who}" if who else "")
+    return head + (f": {what}" if what else "")
 
 
 def _rows_text(rows: Any) -> str:
@@ -244,7 +282,9 @@ def _cell_of_text(probe: str, text: str) -> Cell:
         return Cell(probe, ERROR, _compact(text), text)
     if lowered == "n/a":
         return Cell(probe, NA, "n/a", "the probe does not apply to this table")
-    return Cell(probe, PASS, _compact(text))
+    # A probe that held shows its outcome word; the counts behind it go to the tooltip.
+    word = re.split(r"[\s(]", text.strip(), maxsplit=1)[0]
+    return Cell(probe, PASS, word if word != text.strip() else text.strip(), _compact(text))
 
 
 def _cell_of_mapping(probe: str, value: dict[str, Any]) -> Cell:

@@ -154,7 +154,7 @@ def _isolation(view: ReportView) -> str:
     lines += [
         f"**{matrix.coverage[0].upper()}{matrix.coverage[1:]}**, acting as `{matrix.actor}`"
         + (
-            f" between tenants {', '.join(f'`{t}`' for t in matrix.tenants)}"
+            f" between tenants {', '.join(f'`{t}`' for t in matrix.tenants_text)}"
             if matrix.tenants
             else ""
         )

@@ -400,10 +400,10 @@ class ReportView:
             reason = (
                 str(stopped.data.get("reason", "not run")) if stopped is not None else "not run"
             )
-            return RollbackView("skip", False, (f"Not rehearsed: {reason}.",), (), None, None)
+            return _not_rehearsed(reason)
         if step.status == Status.SKIP:
             reason = str(step.data.get("reason", "not run"))
-            return RollbackView("skip", False, (f"Not rehearsed: {reason}.",), (), None, None)
+            return _not_rehearsed(reason)
         if step.error:
             return RollbackView(
                 str(step.status),
@@ -538,6 +538,11 @@ def _sentence(text: str) -> str:
     if not text:
         return text
     return text if text[-1] in ".!?" else text + "."
+
+
+def _not_rehearsed(reason: str) -> RollbackView:
+    reason = reason.removeprefix("not run: ")
+    return RollbackView("skip", False, (f"Not rehearsed: {reason}.",), (), None, None)
 
 
 def _capital(text: str) -> str:
