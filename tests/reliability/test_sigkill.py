@@ -109,7 +109,6 @@ def test_sigkill_at_random_moments_never_leaves_history_and_schema_disagreeing(p
     root = project(migrations=work.files)
     database = database_of(db)
 
-    started = time.monotonic()
     connect_time, migrate_time = timed_run(root, db, database)
     assert work.assert_history_matches_schema(db) == work.versions
 
@@ -131,7 +130,6 @@ def test_sigkill_at_random_moments_never_leaves_history_and_schema_disagreeing(p
         assert_never_applied_twice(db)
         outcomes.append(len(history))
         rerun(root, db, work)
-        assert time.monotonic() - started < 90, f"too slow: {kill + 1} kills so far"
 
     # A sweep that only ever killed during start-up (or after the end) would prove nothing.
     assert len(set(outcomes)) >= 5 and any(0 < c < len(work.versions) for c in outcomes), outcomes
