@@ -78,8 +78,8 @@ _STRONG_LOCK = frozenset(
     }
 )
 _IGNORE = re.compile(
-    r"(?:--|/\*)\s*pggate:ignore(?P<file>-file)?\s+(?P<ids>[A-Za-z0-9_,\s]*?[A-Za-z]+\d+)"
-    r"(?P<reason>[^\n]*?)\s*(?:\*/|$)",
+    r"(?:--|/\*)\s*pggate:ignore(?P<file>-file)?\s+"
+    r"(?P<ids>[A-Za-z]+\d+(?:\s*,\s*[A-Za-z]+\d+)*)(?P<reason>[^\n]*?)\s*(?:\*/|$)",
     re.MULTILINE,
 )
 
