@@ -76,7 +76,11 @@ def record(site: Site) -> None:
     """Remember what the statement creates or establishes, for the statements after it."""
     kind, node, state = site.kind, site.node, site.state
     if kind in ("CreateStmt", "CreateTableAsStmt"):
-        state.created.add(_name(node["relation"] if kind == "CreateStmt" else node["into"]["rel"]))
+        table = _name(node["relation"] if kind == "CreateStmt" else node["into"]["rel"])
+        state.created.add(table)
+        for element in node.get("tableElts", []):
+            if "ColumnDef" in element:
+                state.created.add(f"column:{table}.{element['ColumnDef']['colname']}")
     elif kind == "IndexStmt" and node.get("idxname"):
         schema = node["relation"].get("schemaname", "public")
         state.created.add(f"index:{schema}.{node['idxname']}")
@@ -89,6 +93,8 @@ def record(site: Site) -> None:
     elif kind == "AlterTableStmt":
         table = _name(node["relation"])
         for cmd in _alter_cmds(node):
+            if cmd.get("subtype") == "AT_AddColumn":
+                state.created.add(f"column:{table}.{cmd['def']['ColumnDef']['colname']}")
             _record_constraint(state, table, cmd, site.statement.line)
 
 
@@ -342,9 +348,10 @@ def lnt005_breaking_change(site: Site) -> Iterator[Found]:
     message = breaking_change(site.kind, site.node)
     if not message:
         return
-    tables = tuple(t for t in _touched_tables(site.kind, site.node) if site.existing(t))
-    if tables:
-        yield "LNT005", f"{message} ({', '.join(tables)})", _fix("LNT005"), tables
+    touched = tuple(t for t in _touched(site.kind, site.node) if site.existing(t))
+    if touched:
+        shown = ", ".join(t.removeprefix("column:") for t in touched)
+        yield "LNT005", f"{message} ({shown})", _fix("LNT005"), touched
 
 
 def breaking_change(kind: str, node: dict[str, Any]) -> str | None:
@@ -366,10 +373,19 @@ def drops_data(kind: str, node: dict[str, Any]) -> bool:
     return message is not None and message.startswith("DROP")
 
 
-def _touched_tables(kind: str, node: dict[str, Any]) -> list[str]:
+def _touched(kind: str, node: dict[str, Any]) -> list[str]:
+    """The tables (``public.t``) and columns (``column:public.t.c``) a breaking change breaks."""
     if kind == "DropStmt":
         return [_dotted(obj["List"]["items"]) for obj in node.get("objects", []) if "List" in obj]
-    return [_name(node["relation"])] if node.get("relation") else []
+    if not node.get("relation"):
+        return []
+    table = _name(node["relation"])
+    if kind == "AlterTableStmt":
+        drops = (c for c in _alter_cmds(node) if c.get("subtype") == "AT_DropColumn")
+        return [f"column:{table}.{c['name']}" for c in drops]
+    if node.get("renameType") == "OBJECT_COLUMN":
+        return [f"column:{table}.{node['subname']}"]
+    return [table]
 
 
 @rule("TransactionStmt", "VariableSetStmt")
