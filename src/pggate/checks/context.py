@@ -147,7 +147,7 @@ select c.oid::int as oid, n.nspname as schema, c.relname as table,
        c.relname <> all(%(exclude)s)
          and ((q.exposed and coalesce(%(tenant_column)s = any(cols.names), false))
               or q.name = any(%(extra_tables)s)) as tenant,
-       cols.names::text as columns,
+       cols.names::text as columns, cols.names as column_names,
        c.relrowsecurity as rls, c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner,
        (select o.rolsuper or o.rolbypassrls from pg_roles o where o.oid = c.relowner) as owner_bypasses,
        row_number() over (order by format('%%I.%%I', n.nspname, c.relname)) as name_order
@@ -295,6 +295,11 @@ class CheckContext:
             "exposure_explicit": exposure.explicit,
             "api_role_oids": array_literal(exposure.role_oids),
             "managed": list(SUPABASE_SCHEMAS),
+            # the schemas whose objects are not the project's: Supabase's and pggate's own
+            "not_project_schemas": [
+                *SUPABASE_SCHEMAS,
+                self.project.settings.project.history_schema,
+            ],
             "tenant_column": tenancy.column,
             "exclude": [_plain(name) for name in tenancy.exclude],
             "extra_tables": [_plain(name) for name in tenancy.tables],

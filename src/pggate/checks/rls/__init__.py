@@ -17,6 +17,11 @@ from . import (  # noqa: F401 - importing registers the checks
     rls007_user_metadata,
     rls008_unwrapped_auth_call,
     rls009_policy_column_unindexed,
+    rls014_policies_rls_disabled,
+    rls015_multiple_permissive,
+    rls016_foreign_table_exposed,
+    rls017_queue_exposed,
+    rls018_public_bucket_listing,
 )
 
 

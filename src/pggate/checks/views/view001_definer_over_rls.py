@@ -19,7 +19,7 @@ class DefinerView(ViewCheck):
     private schema, or one they hold no SELECT on): every row of it is then visible through
     the view. Any other owner-rights view the API can read is a warning: the owner's
     policies, not the caller's, apply. The tables are found through the view's rewrite rule
-    dependencies, not by reading text. Views reading ``auth.users`` are also VIEW004's.
+    dependencies, not by reading text. Tables of the ``auth`` schema are VIEW004's.
 
     **Fix** (PostgreSQL 15+)::
 
@@ -60,7 +60,7 @@ class DefinerView(ViewCheck):
                             and d.refclassid = 'pg_class'::regclass
             join pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p', 'v', 'm', 'f')
             join pg_namespace tn on tn.oid = t.relnamespace
-            where r.ev_class = v.oid
+            where r.ev_class = v.oid and tn.nspname <> 'auth'  -- VIEW004's
         ) as dep
         where v.oid = any(%(view_oids)s::oid[]) and dep.tables is not null
           and not coalesce(array_to_string(v.reloptions, ',') ~* 'security_invoker=(true|on|1|yes)', false)
