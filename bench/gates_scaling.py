@@ -1,4 +1,4 @@
-"""Static gates (rls, views, functions) on 10 vs 1000 tenant tables, measured in the same run.
+"""Static gates (rls, views, functions, schema) on 10 vs 1000 tenant tables, measured in the same run.
 
 Catalog checks are set-based (one query per check across all tables), so 100x the
 tables must cost far less than 100x the time: the goal is at most 3x.
@@ -57,7 +57,7 @@ def best(root: Path, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        api.verify(root, "bench", ["rls", "views", "functions"])
+        api.verify(root, "bench", ["rls", "views", "functions", "schema"])
         times.append(time.perf_counter() - started)
     return min(times)
 
@@ -73,7 +73,7 @@ def run(quick: bool = False) -> list[dict]:
     return [
         {
             "benchmark": "gates_scaling",
-            "measure": f"rls+views+functions, {big} vs 10 tables",
+            "measure": f"rls+views+functions+schema, {big} vs 10 tables",
             "value": round(large, 3),
             "floor": round(small, 3),
             "ratio": round(large / small, 2),

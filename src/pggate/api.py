@@ -609,6 +609,7 @@ GATE_ORDER = (
     "identity",
     "traceability",
     "fk",
+    "schema",
     "smoke",
     "perf",
 )

@@ -42,7 +42,7 @@ STEPS = (
 )
 MANDATORY = frozenset({"environment", "validate", "migrate"})
 SECURITY_GATES = ("rls", "isolation", "views", "functions", "identity", "traceability")
-INTEGRITY_GATES = ("fk", "smoke")
+INTEGRITY_GATES = ("fk", "schema", "smoke")
 PERFORMANCE_GATES = ("perf",)
 
 

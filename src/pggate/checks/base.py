@@ -40,10 +40,11 @@ GATES = (
     "identity",
     "traceability",
     "fk",
+    "schema",
     "smoke",
     "perf",
 )
-ID_PATTERN = re.compile(r"^(RLS|VIEW|FUNC|FK|ID|TRC|SMK|PRF)\d{3}$")
+ID_PATTERN = re.compile(r"^(RLS|VIEW|FUNC|FK|SCH|ID|TRC|SMK|PRF)\d{3}$")
 
 REGISTRY: dict[str, type[Check]] = {}
 

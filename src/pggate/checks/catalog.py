@@ -7,7 +7,7 @@ A test keeps docs/checks.md equal to this output.
 
 from __future__ import annotations
 
-from . import load_all
+from . import load_all, splinter
 from .base import GATES, checks_of
 
 
@@ -36,6 +36,7 @@ def markdown() -> str:
             lines += ["", f"### {check.id} ({check.severity})", "", check.doc()]
             if check.verified:  # what reports and JUnit name the check by when it passes
                 lines += ["", f"**Verified when it finds nothing**: {check.verified}."]
+    lines += ["", *splinter.markdown()]
     return "\n".join(lines) + "\n"
 
 

@@ -85,6 +85,11 @@ pgrst as (
 )
 select array(select rolname from roles order by rolname) as roles,
        array(select oid::int from roles order by rolname) as role_oids,
+       -- the roles a policy may name to apply to an API role: those roles, and every role
+       -- they are members of
+       array(select distinct m.oid::int from pg_roles m, roles r
+             where pg_has_role(r.oid, m.oid, 'MEMBER')) as member_of_oids,
+       array(select oid::int from pg_roles where rolsuper or rolbypassrls) as bypass_oids,
        array(select name from pgrst where name <> '' order by name) as pgrst,
        array(select n.nspname from pg_namespace n
              where n.nspname <> all(%(managed)s) and n.nspname !~ '^pg_'
@@ -109,6 +114,8 @@ class Exposure:
     source: str
     roles: tuple[str, ...]
     role_oids: tuple[int, ...]
+    member_of_oids: frozenset[int] = frozenset()  # roles an API role is (a member of)
+    bypass_oids: frozenset[int] = frozenset()  # superusers and BYPASSRLS roles
 
     @property
     def explicit(self) -> bool:
@@ -131,7 +138,7 @@ class Exposure:
 # Tenant-scoped and exposed tables in one pass over pg_class (one round trip, one scan):
 # ``exposed`` and ``tenant`` flag which list each row belongs to; the RLS state columns are
 # what RLS001-RLS003 test, so they need no query of their own (RLS003 takes which tables
-# have policies from ``policies()``). ``columns`` (user column names by attnum, NULL for a
+# have policies from ``policies()``). ``column_names`` (user column names by attnum, NULL for a
 # dropped one, read by pg_attribute's (attrelid, attnum) index) answers whether the table
 # has the tenant column, and is the key ``_POLICIES`` shares deparsed expressions by.
 # ``name_order`` is the rank of ``qualified`` in the database's collation: those checks
@@ -147,9 +154,9 @@ select c.oid::int as oid, n.nspname as schema, c.relname as table,
        c.relname <> all(%(exclude)s)
          and ((q.exposed and coalesce(%(tenant_column)s = any(cols.names), false))
               or q.name = any(%(extra_tables)s)) as tenant,
-       cols.names::text as columns, cols.names as column_names,
+       cols.names as column_names,
        c.relrowsecurity as rls, c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner,
-       (select o.rolsuper or o.rolbypassrls from pg_roles o where o.oid = c.relowner) as owner_bypasses,
+       c.relowner::int as owner_oid,
        row_number() over (order by format('%%I.%%I', n.nspname, c.relname)) as name_order
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
@@ -172,7 +179,7 @@ order by n.nspname, c.relname
 # distinct expression is deparsed once, through one of the policies having it. What the text
 # depends on besides the node tree (equal trees, equal text; stored trees carry no source
 # positions on PostgreSQL 16+) is the table's column names, for its Vars (hence the
-# ``columns`` key: tables with equal ``_TABLES.columns`` share an id), and its name, printed
+# ``columns`` key: tables with equal ``_TABLES.column_names`` share an id), and its name, printed
 # only to qualify a whole-row reference (``:varattno 0``) or a column referenced inside a
 # subquery (a SubLink): trees containing either are deparsed for each policy, as before. Table names and order come from the
 # tables query (``CheckContext.policies``), not from another join on pg_class.
@@ -207,11 +214,7 @@ texts as (
 select pol.polrelid::int as table_oid, pol.polname as policy, pol.polcmd::text as command,
        pol.polpermissive as permissive, coalesce(tu.text, '') as using_expr, coalesce(tc.text, '') as check_expr,
        pol.using_tree is null as no_using, pol.check_tree is null as no_check,
-       array(select case when r.oid = 0 then 'public' else pg_get_userbyid(r.oid) end
-             from unnest(pol.polroles) r(oid) order by 1) as roles,
-       (0 = any(pol.polroles)
-        or exists (select 1 from unnest(pol.polroles) r(oid), unnest(%(api_role_oids)s::oid[]) a(oid)
-                   where pg_has_role(a.oid, r.oid, 'MEMBER'))) as api
+       pol.polroles::int[] as role_oids
 from pol
 left join texts tu on tu.oid = pol.oid and tu.kind = 'u'
 left join texts tc on tc.oid = pol.oid and tc.kind = 'c'
@@ -281,6 +284,8 @@ class CheckContext:
             source=source,
             roles=tuple(row["roles"]),
             role_oids=tuple(row["role_oids"]),
+            member_of_oids=frozenset(row["member_of_oids"]),
+            bypass_oids=frozenset(row["bypass_oids"]),
         )
 
     def api_role_names(self) -> list[str]:
@@ -368,12 +373,13 @@ class CheckContext:
         """
         if "policies" not in self._cache:
             tables = {t.oid: t for t in self.table_security()}
-            column_sets: dict[str, int] = {}
+            column_sets: dict[tuple[str | None, ...], int] = {}
             params = {
                 **self.params(),
                 "table_oids": array_literal(tables),
                 "column_sets": array_literal(
-                    column_sets.setdefault(t.columns, len(column_sets)) for t in tables.values()
+                    column_sets.setdefault(tuple(t.column_names), len(column_sets))
+                    for t in tables.values()
                 ),
             }
             with self.conn.cursor(row_factory=namedtuple_row) as cur:
@@ -381,6 +387,8 @@ class CheckContext:
             # By table name (its rank in the database's collation), then policy name (a
             # ``name``, so C collation: code point order, as Python compares strings).
             rows.sort(key=lambda p: (tables[p.table_oid].name_order, p.policy))
+            names = self._role_names({oid for p in rows for oid in p.role_oids})
+            api_oids = self.exposure().member_of_oids | {0}
             self._cache["policies"] = [
                 {
                     "name": tables[p.table_oid].qualified,
@@ -390,8 +398,9 @@ class CheckContext:
                     "tenant_scoped": tables[p.table_oid].tenant,
                     "rls": tables[p.table_oid].rls,
                     "reachable": tables[p.table_oid].reachable,
-                    "roles": list(p.roles),
-                    "api": p.api,
+                    "roles": sorted(names.get(oid, str(oid)) for oid in p.role_oids),
+                    # applies to PUBLIC, an API role or a role an API role is a member of
+                    "api": not api_oids.isdisjoint(p.role_oids),
                     "no_using": p.no_using,
                     "no_check": p.no_check,
                     "using_expr": p.using_expr,
@@ -400,6 +409,18 @@ class CheckContext:
                 for p in rows
             ]
         return self._cache["policies"]
+
+    def _role_names(self, oids: set[int]) -> dict[int, str]:
+        """Names of the roles ``oids`` (0 is ``public``): one query, none for PUBLIC alone."""
+        names = {0: "public"}
+        wanted = oids - {0}
+        if wanted:
+            rows = self.conn.execute(
+                "select oid::int as oid, rolname from pg_roles where oid = any(%s::oid[])",
+                [array_literal(sorted(wanted))],
+            ).fetchall()
+            names.update({r["oid"]: r["rolname"] for r in rows})
+        return names
 
     def params(self) -> dict[str, Any]:
         """Named parameters every check query may use (built once per run).

@@ -92,6 +92,7 @@ def test_the_example_passes_every_gate(cli, tmp_path, db_url):
         "identity": "pass",
         "traceability": "pass",
         "fk": "pass",
+        "schema": "pass",
         "smoke": "pass",
         "perf": "pass",
     }
@@ -154,3 +155,67 @@ def test_a_malformed_identity_contract_names_the_key(cli, project):
     result = cli("verify", "--env", "test", "--gate", "identity", cwd=root)
     assert result.exit_code == 2
     assert "gates.identity.foreign_keys" in result.stderr
+
+
+# Mistakes seen on real Supabase projects, next to shapes that are fine and must stay quiet.
+SUPABASE_MISTAKES = """
+create table public.api_clients (id bigint primary key, name text, api_token text);
+create table public.countries (code text primary key, name text);
+alter table public.countries enable row level security;
+create policy countries_read on public.countries for select using (true);
+create table public.feedback (id bigint primary key, body text);
+alter table public.feedback enable row level security;
+create policy feedback_insert on public.feedback for insert to anon with check (true);
+create policy feedback_service on public.feedback to service_role using (true) with check (true);
+create policy feedback_nothing on public.feedback for update to authenticated with check (true);
+create view public.user_directory as select id, email from auth.users;
+create function public.get_service_key() returns text language sql security definer
+    as $$ select 'k' $$;
+create function public.set_updated() returns trigger language plpgsql
+    as $$ begin return new; end $$;
+-- migrate:down
+drop function public.set_updated(); drop function public.get_service_key();
+drop view public.user_directory; drop table public.feedback, public.countries, public.api_clients;
+"""
+
+
+def test_a_supabase_project_with_default_tenancy_gets_the_findings_a_reviewer_expects(
+    cli, tmp_path, db_url
+):
+    example = example_on(tmp_path, db_url)
+    toml = (example / "pggate.toml").read_text()
+    tenancy = '[tenancy]\ncolumn = "organization_id"\nexposed_schemas = ["public", "mcp"]\n'
+    assert tenancy in toml
+    (example / "pggate.toml").write_text(toml.replace(tenancy, "[tenancy]\n"))
+    (example / "supabase" / "migrations" / "20991231000000_mistakes.sql").write_text(
+        SUPABASE_MISTAKES
+    )
+    assert cli("migrate", "--env", "test", cwd=example).exit_code == 0
+    result = cli(
+        "verify",
+        "--env",
+        "test",
+        "--gate",
+        "rls,views,functions,fk",
+        "--format",
+        "json",
+        cwd=example,
+    )
+    assert result.exit_code == 1
+    gates = result.json()["gates"]
+    rls = next(g for g in gates if g["gate"] == "rls")
+    assert "from USAGE granted to anon/authenticated" in rls["summary"]["exposure"]
+    found = {(f["check"], f["severity"], f["object"]) for g in gates for f in g["findings"]}
+    assert found == {
+        ("RLS001", "error", "public.api_clients"),  # naming its api_token column
+        ("RLS005", "warning", "public.feedback"),  # anon inserts anything
+        ("VIEW004", "error", "public.user_directory"),
+        ("FUNC001", "error", "public.get_service_key()"),
+        ("FUNC002", "error", "public.get_service_key()"),  # anon can call it
+        ("FUNC003", "warning", "public.set_updated()"),
+        # RPCs for signed-in users that read auth.uid(): noted, not warned
+        ("FUNC002", "info", "private.member_organizations(min_role member_role)"),
+        ("FUNC002", "info", "public.create_organization(org_name text, org_slug text)"),
+    }
+    messages = {f["object"]: f["message"] for g in gates for f in g["findings"]}
+    assert "api_token" in messages["public.api_clients"]

@@ -26,6 +26,7 @@ class ForeignKeyToAuthUnique(Check):
     id = "FK005"
     gate = "fk"
     severity = Severity.ERROR
+    verified = "no foreign key rests on a unique column of `auth` other than its primary key"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as table_name, k.conname as name,
                format('%%I.%%I', pn.nspname, p.relname) as parent,

@@ -29,7 +29,7 @@ class DefinerExecutableByApi(Check):
     id = "FUNC002"
     gate = "functions"
     severity = Severity.ERROR
-    verified = "no SECURITY DEFINER function in an exposed schema is executable by `anon`"
+    verified = "no SECURITY DEFINER function in an exposed schema is executable by `anon`, nor by `authenticated` unless it reads the caller"
     query = """
         select format('%%I.%%I(%%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) as name,
                array(select r.rolname from pg_roles r

@@ -41,7 +41,7 @@ class RlsDisabled(Check):
     id = "RLS001"
     gate = "rls"
     severity = Severity.ERROR
-    verified = "every table in an exposed schema has row-level security enabled"
+    verified = "every table the API roles can reach has row-level security enabled"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         # From the tables query the context runs anyway (one pass over pg_class).

@@ -31,7 +31,11 @@ class RlsNotForced(Check):
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         # From the tables query the context runs anyway (one pass over pg_class).
         return [
-            {"name": t.qualified, "owner": t.owner, "owner_bypasses": t.owner_bypasses}
+            {
+                "name": t.qualified,
+                "owner": t.owner,
+                "owner_bypasses": t.owner_oid in ctx.exposure().bypass_oids,
+            }
             for t in ctx.table_security()
             if t.tenant and t.rls and not t.forced
         ]

@@ -29,7 +29,7 @@ class CommandNotCovered(Check):
     id = "RLS004"
     gate = "rls"
     severity = Severity.WARNING
-    verified = "every command on every tenant table is covered by a policy for the actor role"
+    verified = "every command the actor role is granted on a tenant table is covered by a policy"
     # One pass over the tenant tables' policies: the commands each table's permissive policies
     # grant the actor (or public), aggregated per table and compared with the four commands
     # (not a probe of pg_policy per table and command). Only the uncovered (table, command)

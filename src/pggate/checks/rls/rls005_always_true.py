@@ -37,7 +37,7 @@ class AlwaysTruePolicy(Check):
     id = "RLS005"
     gate = "rls"
     severity = Severity.ERROR
-    verified = "no permissive tenant policy is always true"
+    verified = "no permissive policy for an API role is always true"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         rows = []

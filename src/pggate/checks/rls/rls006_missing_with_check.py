@@ -31,7 +31,7 @@ class MissingWithCheck(Check):
     id = "RLS006"
     gate = "rls"
     severity = Severity.ERROR
-    verified = "every insert/update policy checks new rows against the tenant"
+    verified = "every insert/update policy that lets rows through checks them against the tenant"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as name, p.polname as policy, p.polcmd::text as command,
                p.polqual is null as no_using

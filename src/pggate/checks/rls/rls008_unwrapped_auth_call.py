@@ -39,7 +39,7 @@ class UnwrappedAuthCall(Check):
     id = "RLS008"
     gate = "rls"
     severity = Severity.WARNING
-    verified = "every policy wraps `auth.uid()`/`auth.jwt()` in a subselect"
+    verified = "every policy evaluates its stable calls (`auth.uid()`, `current_setting()`) once per statement"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         candidates = []

@@ -25,13 +25,13 @@ class PoliciesWithoutRls(Check):
     id = "RLS014"
     gate = "rls"
     severity = Severity.ERROR
+    verified = "every table with policies has row-level security enabled"
     query = """
         select format('%%I.%%I', n.nspname, c.relname) as name, n.nspname = any(%(exposed_schemas)s) as exposed,
                string_agg(p.polname, ', ' order by p.polname) as policies
-        from (select distinct polrelid from pg_policy) with_policy
-        join pg_class c on c.oid = with_policy.polrelid and not c.relrowsecurity
+        from pg_policy p
+        join pg_class c on c.oid = p.polrelid and not c.relrowsecurity
         join pg_namespace n on n.oid = c.relnamespace
-        join pg_policy p on p.polrelid = c.oid
         where n.nspname <> all(%(managed)s) and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
         group by 1, 2
         order by 1

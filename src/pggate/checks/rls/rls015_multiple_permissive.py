@@ -32,6 +32,7 @@ class MultiplePermissivePolicies(Check):
     id = "RLS015"
     gate = "rls"
     severity = Severity.WARNING
+    verified = "each API role has at most one permissive policy per table and command"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         api_roles = set(ctx.exposure().roles) or {"public"}

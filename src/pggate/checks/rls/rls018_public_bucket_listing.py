@@ -42,6 +42,7 @@ class PublicBucketListing(Check):
     id = "RLS018"
     gate = "rls"
     severity = Severity.WARNING
+    verified = "no public storage bucket can be listed through `storage.objects` policies"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         present = ctx.conn.execute(

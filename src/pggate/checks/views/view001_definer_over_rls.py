@@ -29,7 +29,7 @@ class DefinerView(ViewCheck):
     id = "VIEW001"
     gate = "views"
     severity = Severity.WARNING
-    verified = "every view in an exposed schema over RLS tables runs with the caller's rights"
+    verified = "every view the API can read in an exposed schema runs with the caller's rights"
     kinds = ("v",)
     # Driven by the exposed views (usually few, by oid): each view's tables are aggregated
     # in a lateral subquery, so the planner cannot start from every table and probe

@@ -28,7 +28,9 @@ class AuthUsersExposed(ViewCheck):
     id = "VIEW004"
     gate = "views"
     severity = Severity.ERROR
-    verified = "no view in an exposed schema exposes `auth.users` to the API"
+    verified = (
+        "no view in an exposed schema exposes `auth.users` (or another `auth` table) to the API"
+    )
     query = """
         select format('%%I.%%I', n.nspname, v.relname) as view, v.relkind::text as kind, auth.tables,
                array(select a.rolname from pg_roles a
