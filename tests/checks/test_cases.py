@@ -128,7 +128,7 @@ def test_catalogue_every_check_has_docs_and_cases_both_ways():
 
 def test_catalogue_every_check_says_what_a_clean_run_proves():
     # Reports and JUnit name a passing check by what it verified, never by the problem it
-    # catches ("every table in an exposed schema has row-level security enabled").
+    # catches ("every table the API roles can reach has row-level security enabled").
     for check_id, check in sorted(REGISTRY.items()):
         phrase = check.verified
         assert phrase, f"{check_id}: set verified = what a run without findings proves"

@@ -108,15 +108,15 @@ def test_a_go_report_shows_verdict_reasons_and_timeline_on_one_screen(cli, tmp_p
         r"Rolled back \d+ migration\(s\) to version 0: the schema is proven", view["text"]
     )
     # Passing checks are collapsed, and what shows is what was verified, not the problem.
-    assert "every table in an exposed schema has row-level security enabled" not in view["text"]
+    assert "every table the API roles can reach has row-level security enabled" not in view["text"]
     html_text = (folder / "report.html").read_text()
-    assert "every table in an exposed schema has row-level security enabled" in html_text
+    assert "every table the API roles can reach has row-level security enabled" in html_text
     assert "Table in an exposed schema without row-level security." not in html_text
     report = (folder / "report.md").read_text()
     for finding_id in scenarios.finding_ids(folder):
         assert finding_id in report, finding_id
     names = _junit_names(folder)
-    assert "RLS001: every table in an exposed schema has row-level security enabled" in names
+    assert "RLS001: every table the API roles can reach has row-level security enabled" in names
     assert "environment ENV001: the connected role is not a superuser (role postgres)" in names
     assert not any("without row-level security" in n for n in names)
 
