@@ -148,6 +148,14 @@ def test_a_leaky_policy_added_to_the_example_is_caught(cli, tmp_path, db_url):
     found = {(f["check"], f["object"]) for g in result.json()["gates"] for f in g["findings"]}
     assert ("RLS005", "public.projects") in found
     assert ("RLS010", "public.projects") in found
+    static = next(
+        f
+        for g in result.json()["gates"]
+        for f in g["findings"]
+        if (f["check"], f["object"]) == ("RLS005", "public.projects")
+    )  # the pattern match says the behavioural proof confirmed it
+    assert "(confirmed: " in static["message"], static
+    assert static["details"]["confirmed_by"] == "RLS010"
 
 
 def test_a_malformed_identity_contract_names_the_key(cli, project):
