@@ -227,3 +227,19 @@ def test_a_supabase_project_with_default_tenancy_gets_the_findings_a_reviewer_ex
     }
     messages = {f["object"]: f["message"] for g in gates for f in g["findings"]}
     assert "api_token" in messages["public.api_clients"]
+
+
+def test_a_plain_postgresql_exposes_nothing_and_the_gates_say_why(cli, project, db):
+    # No API role was granted a schema: no RLS finding for the app's own tables, and the
+    # gates say what they looked at rather than passing in silence.
+    db.execute("create table public.invoices (id int primary key, tenant_id int not null)")
+    result = cli(
+        "verify", "--env", "test", "--gate", "rls,isolation", "--format", "json", cwd=project()
+    )
+    assert result.exit_code == 0, result.output
+    gates = {g["gate"]: g for g in result.json()["gates"]}
+    assert gates["rls"]["findings"] == []
+    assert gates["rls"]["summary"]["exposed_schemas"] == []
+    assert "no schema is exposed" in gates["rls"]["summary"]["exposure"]
+    assert gates["isolation"]["status"] == "skip"
+    assert "no schema is exposed" in gates["isolation"]["skipped"]

@@ -39,7 +39,9 @@ def run(ctx: CheckContext) -> GateResult:
     tables = ctx.tenant_tables()
     checks = ("RLS010", "RLS011", "RLS012", "RLS013")
     if not tables:
-        return GateResult("isolation", skipped="no tenant-scoped tables", checks=checks)
+        # Say what was looked at: on a plain PostgreSQL nothing is exposed unless configured.
+        reason = f"no tenant-scoped tables ({ctx.exposure().describe()})"
+        return GateResult("isolation", skipped=reason, checks=checks)
     findings: list[Finding] = []
     summary: dict[str, Any] = {}
     with rolled_back(ctx.conn):
