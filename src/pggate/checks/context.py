@@ -170,6 +170,9 @@ where c.relkind in ('r', 'p')
   and q.name <> all(%(exclude)s)
   and n.nspname <> all(%(managed)s)
   and (q.exposed or q.name = any(%(extra_tables)s))
+  -- an extension's own tables (PostGIS's spatial_ref_sys) are the extension's, not the project's
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                  and d.objid = c.oid and d.objsubid = 0 and d.deptype = 'e')
 order by n.nspname, c.relname
 """
 

@@ -110,7 +110,8 @@ LINTS: tuple[Lint, ...] = (
         ("RLS001",),
         "exposed schemas are read from pgrst.db_schemas, else from USAGE grants to the API "
         "roles; only tables an API role holds a privilege on count, so a plain PostgreSQL "
-        "or a revoked table is quiet",
+        "or a revoked table is quiet; an extension's own tables are the extension's (SCH003 "
+        "reports the extension in public)",
     ),
     Lint(
         "0014",
