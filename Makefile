@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench docs new-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,14 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff format --check src tests bench
+
+## docs: regenerate docs/checks.md from the finding catalogue
+docs: $(STAMP)
+	$(BIN)/python -m pggate.checks.catalog > docs/checks.md
+
+## new-check: scaffold a check, e.g. make new-check ID=RLS020 GATE=rls NAME=policy_without_role
+new-check: $(STAMP)
+	$(BIN)/python -m pggate.checks.new_check $(ID) $(GATE) $(or $(NAME),new_check)
 
 ## bench: every benchmark, one summary table
 bench: $(STAMP)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .check_env import EnvReport, inspect_environment
 from .config import Project, load_project, parse_duration
 from .db import behind_transaction_pooler
-from .environment import EnvReport, inspect_environment
 from .errors import ConfigError, ConfirmationRefused, DatabaseUnavailable, MigrationFileError
 from .events import NULL_EMIT, Emit
-from .results import Severity
+from .results import Finding, Severity
 from .session import Session, open_session
 
 if TYPE_CHECKING:
@@ -127,14 +127,20 @@ def validate(
     mset = _migration_set(proj)
     if env is None:
         return _validate_files(proj, mset, require_down=require_down)
-    from .migrations.status import schema_drift
-
     with open_session(proj, env, emit=emit) as session:
-        history = _history(session)
-        applied = history.applied()
-        drifted = schema_drift(session.conn, history)
+        applied = _history(session).applied()
+        found = _history_findings(session, mset)
     result = _validate_files(proj, mset, require_down=require_down, applied=applied)
-    return replace(result, findings=(*result.findings, *drifted))
+    return replace(result, findings=(*result.findings, *found))
+
+
+def _history_findings(session: Session, mset: MigrationSet) -> list[Finding]:
+    """TRC001 and TRC002: the history's facts, computed once where the traceability gate does."""
+    from .checks.traceability.trc001_history_files import mismatches
+    from .checks.traceability.trc002_schema_drift import schema_drift
+
+    history = _history(session)
+    return [*mismatches(mset, history.applied()), *schema_drift(session.conn, history)]
 
 
 def status(
@@ -145,17 +151,13 @@ def status(
 
     proj = load(project)
     mset = _migration_set(proj)
-    from .migrations.status import schema_drift
-
     with open_session(proj, env, emit=emit) as session:
-        history = _history(session)
-        applied = history.applied()
         return compare(
             mset,
-            applied,
+            _history(session).applied(),
             env=env,
             target=session.target.masked_url,
-            extra=schema_drift(session.conn, history),
+            findings=_history_findings(session, mset),
         )
 
 
@@ -284,10 +286,11 @@ def rollback(
         )
 
         def health() -> tuple[GateResult, ...]:
+            from .checks import health_gates
+
             # The schema left must still be safe: RLS coverage, views, functions, and a history
             # that matches the files and the fingerprint of the newest remaining migration.
-            gates = [g for g in HEALTH_GATES if g in available_gates()]
-            return verify(proj, env, gates, emit=emit).gates
+            return verify(proj, env, list(health_gates()), emit=emit).gates
 
         result = worker.run(
             migrations,
@@ -318,9 +321,6 @@ def rollback(
             ),
         )
     return result
-
-
-HEALTH_GATES = ("rls", "views", "functions", "traceability")
 
 
 def _with_derived_downs(
@@ -601,25 +601,11 @@ def diff(
     }
 
 
-GATE_ORDER = (
-    "rls",
-    "isolation",
-    "views",
-    "functions",
-    "identity",
-    "traceability",
-    "fk",
-    "schema",
-    "smoke",
-    "perf",
-)
-
-
 def available_gates() -> list[str]:
-    """Gates this version of pggate implements, in the order they run."""
-    import importlib.util
+    """Gates this version of pggate implements, in the order they run (the gate table)."""
+    from .checks import GATE_NAMES
 
-    return [g for g in GATE_ORDER if importlib.util.find_spec(f"pggate.checks.{g}") is not None]
+    return list(GATE_NAMES)
 
 
 def verify(
@@ -630,20 +616,18 @@ def verify(
     emit: Emit = NULL_EMIT,
     options: dict[str, object] | None = None,
 ) -> VerifyResult:
-    """Run the gates (all available ones by default) on an environment (``pggate verify``)."""
-    import importlib
-
+    """Run the gates (all of the gate table by default) on an environment (``pggate verify``)."""
+    from .checks import GATE_NAMES, run_gate
     from .checks.context import CheckContext
     from .events import Event
     from .results import VerifyResult
 
-    available = available_gates()
-    selected = gates or available
-    unknown = [g for g in selected if g not in available]
+    selected = gates or list(GATE_NAMES)
+    unknown = [g for g in selected if g not in GATE_NAMES]
     if unknown:
         raise ConfigError(
             f"unknown or unavailable gate(s): {', '.join(unknown)}",
-            hint=f"available gates: {', '.join(available)}",
+            hint=f"available gates: {', '.join(GATE_NAMES)}",
         )
     proj = load(project)
     results = []
@@ -651,9 +635,9 @@ def verify(
         ctx = CheckContext(
             session.conn, proj, session=session, emit=emit, options=dict(options or {})
         )
-        for gate in [g for g in GATE_ORDER if g in selected]:
+        for gate in [g for g in GATE_NAMES if g in selected]:
             emit(Event("gate.started", f"gate {gate}", {"gate": gate, "important": False}))
-            result = importlib.import_module(f"pggate.checks.{gate}").run(ctx)
+            result = run_gate(gate, ctx)
             emit(
                 Event(
                     "gate.finished",

@@ -23,10 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from . import api
+from .catalogue import finding
 from .config import Project
 from .errors import ConfirmationRefused, PggateError
 from .events import NULL_EMIT, Emit, Event, fan_out
-from .results import Finding, RunResult, Severity, Status, StepResult, VerifyResult, status_of
+from .results import (
+    Finding,
+    RunResult,
+    Status,
+    StepResult,
+    VerifyResult,
+    status_of,
+    verdict_of,
+)
 from .session import Session, open_session
 
 STEPS = (
@@ -41,9 +50,6 @@ STEPS = (
     "report",
 )
 MANDATORY = frozenset({"environment", "validate", "migrate"})
-SECURITY_GATES = ("rls", "isolation", "views", "functions", "identity", "traceability")
-INTEGRITY_GATES = ("fk", "schema", "smoke")
-PERFORMANCE_GATES = ("perf",)
 
 
 @dataclass
@@ -285,27 +291,24 @@ def _error_findings(step: str, exc: PggateError) -> tuple[Finding, ...]:
     failure = exc.details.get("failure") if isinstance(exc.details.get("failure"), dict) else None
     if step != "migrate" or failure is None:
         return ()
+    details = {
+        k: v for k, v in failure.items() if k in ("sqlstate", "statement", "message", "column")
+    }
     return (
-        Finding(
-            check="MIG012",
-            gate="migrate",
-            severity=Severity.ERROR,
-            object=str(failure.get("file") or "migration"),
-            message=exc.message.splitlines()[0],
-            hint=exc.hint or "",
+        finding(
+            "MIG012",
+            str(failure.get("file") or "migration"),
+            exc.message.splitlines()[0],
+            exc.hint or "",
             file=failure.get("file"),
             line=failure.get("line"),
-            details={
-                k: v
-                for k, v in failure.items()
-                if k in ("sqlstate", "statement", "message", "column")
-            },
+            **details,
         ),
     )
 
 
 def _environment(run: _Run, stack: ExitStack) -> StepResult:
-    from .environment import inspect_environment
+    from .check_env import inspect_environment
 
     run.session = stack.enter_context(open_session(run.project, run.env, emit=run.emit))
     report = inspect_environment(run.session)
@@ -363,9 +366,13 @@ def _migrate(run: _Run, stack: ExitStack) -> StepResult:
     return StepResult("migrate", Status.PASS, data=data)
 
 
-def _gates(step: str, gates: tuple[str, ...]) -> Callable[[_Run, ExitStack], StepResult]:
+def _gates(step: str) -> Callable[[_Run, ExitStack], StepResult]:
+    """The step that runs the gates the gate table puts in ``step``."""
+
     def run_gates(run: _Run, stack: ExitStack) -> StepResult:
-        selected = [g for g in gates if g in api.available_gates()]
+        from .checks import gates_of_step
+
+        selected = list(gates_of_step(step))
         options = {"perf_baseline": run.perf_baseline} if run.perf_baseline else {}
         result: VerifyResult = api.verify(
             run.project, run.env, selected, emit=run.emit, options=options
@@ -378,25 +385,25 @@ def _gates(step: str, gates: tuple[str, ...]) -> Callable[[_Run, ExitStack], Ste
 
 def _titles(result: VerifyResult) -> dict[str, str]:
     """Each check's one-line title, stored with the step so reports need no code to show it."""
-    from .checks.base import REGISTRY
+    from .catalogue import CATALOGUE
 
     return {
-        check: REGISTRY[check].doc().splitlines()[0].replace("``", "`")
+        check: CATALOGUE[check].title.replace("``", "`")
         for gate in result.gates
         for check in gate.checks
-        if check in REGISTRY
+        if check in CATALOGUE
     }
 
 
 def _verified(result: VerifyResult) -> dict[str, str]:
     """What each check proves when it finds nothing (reports name passing checks by it)."""
-    from .checks.base import REGISTRY
+    from .catalogue import CATALOGUE
 
     return {
-        check: REGISTRY[check].verified
+        check: CATALOGUE[check].verified
         for gate in result.gates
         for check in gate.checks
-        if check in REGISTRY and REGISTRY[check].verified
+        if check in CATALOGUE and CATALOGUE[check].verified
     }
 
 
@@ -440,30 +447,27 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
         # What the rollback left behind often breaks the way forward: keep its proof and diff.
         data.update(reapplied=[], identical=False, reapply_error=exc.to_dict())
         findings.append(
-            Finding(
+            finding(
                 "RBK002",
-                "rollback",
-                Severity.ERROR,
                 "migrate after rollback",
                 "migrating forward again after the rollback failed: "
                 + exc.message.strip().splitlines()[0],
                 "a down leaves something behind that the up then cannot create; "
                 "complete the down sections",
-                details={"error": exc.message},
+                error=exc.message,
             )
         )
         return StepResult("rollback", status_of(findings), findings=tuple(findings), data=data)
     again = _fingerprint(run)
     if again != run.fingerprint_after:
         findings.append(
-            Finding(
+            finding(
                 "RBK002",
-                "rollback",
-                Severity.ERROR,
                 "migrate after rollback",
                 "migrating forward again gave a different schema than the first apply",
                 "a down leaves something behind that the up does not recreate the same way",
-                details={"first": run.fingerprint_after, "again": again},
+                first=run.fingerprint_after,
+                again=again,
             )
         )
     data.update(
@@ -487,15 +491,13 @@ def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
             f"rolling back to {run.version_before} could not be proven "
             f"({proof.get('status')}): {proof.get('message', 'no proof')}"
         )
-    return Finding(
+    return finding(
         "RBK001",
-        "rollback",
-        Severity.ERROR,
         f"version {run.version_before}",
         message,
         "complete the down sections: drop what is marked + (left behind), recreate what is "
         "marked - (missing), restore what is marked ~ (changed)",
-        details={"diff": diff[:200]},
+        diff=diff[:200],
     )
 
 
@@ -519,17 +521,15 @@ def _rehearsal_not_applicable(missing: list[str]) -> StepResult:
         "Supabase's backups / point-in-time recovery); or review derived downs with "
         "`pggate down VERSION` and write them into the files with --write"
     )
-    finding = Finding(
+    found = finding(
         "RBK003",
-        "rollback",
-        Severity.WARNING,
         "rollback rehearsal",
         f"the rollback rehearsal was not run: {reason.removeprefix('not applicable: ')}",
         recommendation,
-        details={"without_down": missing},
+        without_down=missing,
     )
     data = {"reason": reason, "recommendation": recommendation, "without_down": missing}
-    return StepResult("rollback", Status.SKIP, findings=(finding,), data=data)
+    return StepResult("rollback", Status.SKIP, findings=(found,), data=data)
 
 
 def _fingerprint(run: _Run) -> str:
@@ -543,8 +543,7 @@ def _fingerprint(run: _Run) -> str:
 
 
 def _report_step(run: _Run, package: Any, steps: list[StepResult]) -> StepResult:
-    verdict = "GO" if all(s.status.rank < Status.FAIL.rank for s in steps) else "NO-GO"
-    data = {"verdict": verdict, "reports": list(package.REPORTS)}
+    data = {"verdict": verdict_of(steps), "reports": list(package.REPORTS)}
     return StepResult("report", Status.PASS, data=data)
 
 
@@ -553,9 +552,9 @@ STEP_FUNCTIONS: dict[str, Callable[[_Run, ExitStack], StepResult]] = {
     "validate": _validate,
     "baseline": _baseline,
     "migrate": _migrate,
-    "security": _gates("security", SECURITY_GATES),
-    "integrity": _gates("integrity", INTEGRITY_GATES),
-    "performance": _gates("performance", PERFORMANCE_GATES),
+    "security": _gates("security"),
+    "integrity": _gates("integrity"),
+    "performance": _gates("performance"),
     "rollback": _rollback,
 }
 

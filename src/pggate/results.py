@@ -241,6 +241,11 @@ class StepResult:
         return [*self.findings, *(f for g in self.gates for f in g.findings)]
 
 
+def verdict_of(steps: Iterable[StepResult]) -> str:
+    """The GO/NO-GO rule, the only copy: GO when no step failed or errored."""
+    return "GO" if all(s.status.rank < Status.FAIL.rank for s in steps) else "NO-GO"
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A whole staged run: its steps in order and the verdict."""
@@ -259,12 +264,12 @@ class RunResult:
     @property
     def go(self) -> bool:
         """GO when no step failed or errored."""
-        return all(s.status.rank < Status.FAIL.rank for s in self.steps)
+        return verdict_of(self.steps) == "GO"
 
     @property
     def verdict(self) -> str:
         """``GO`` or ``NO-GO``."""
-        return "GO" if self.go else "NO-GO"
+        return verdict_of(self.steps)
 
     def exit_code(self) -> int:
         """0 GO; else the first step that did not pass decides.

@@ -40,7 +40,6 @@ from pggate.session import open_session
 from tests.conftest import write_project
 
 CASES = Path(__file__).parent / "cases"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
 load_all()
 
 
@@ -51,7 +50,7 @@ def _load(path: Path) -> dict:
 def _all_cases() -> list:
     params = []
     for path in sorted(CASES.glob("*.yml")):
-        if path.stem.startswith(("LNT", "MIG")):  # migration lints: offline, test_lint_cases.py
+        if path.stem.startswith(("LNT", "MIG")):  # migration ids: offline, test_lint_cases.py
             continue
         data = _load(path)
         for case in data.get("cases", []):
@@ -134,14 +133,3 @@ def test_catalogue_every_check_says_what_a_clean_run_proves():
         assert phrase, f"{check_id}: set verified = what a run without findings proves"
         assert phrase[0].islower() and not phrase.endswith("."), f"{check_id}: {phrase!r}"
         assert phrase != check.doc().splitlines()[0], check_id
-
-
-def test_docs_checks_md_is_generated_from_the_docstrings():
-    from pggate.checks.catalog import markdown
-
-    if not REGISTRY:
-        pytest.skip("no checks registered yet")
-    assert DOCS.exists(), "run: python -m pggate.checks.catalog > docs/checks.md"
-    assert DOCS.read_text() == markdown(), (
-        "regenerate: python -m pggate.checks.catalog > docs/checks.md"
-    )

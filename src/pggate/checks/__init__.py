@@ -1,16 +1,88 @@
-"""The gates: a package per gate (``rls/``, ``fk/``, ...), a module per check id.
+"""The gates: the one gate table, and a package per gate with a module per check id.
 
-``load_all()`` imports every gate package so ``base.REGISTRY`` holds every check.
+``GATES`` is the only list of gates. ``verify`` runs them in this order, ``stage``
+runs each in the step named here, a rollback re-runs the ``health`` ones, and
+docs/checks.md is generated in this order. A gate package is
+``pggate/checks/<name>/`` with a ``run(ctx) -> GateResult``; its checks are the
+``Check`` classes of the modules inside it, found by importing every module of
+the package (``load``), so a check module is registered by being there.
+
+tests/checks/test_registry.py fails when a package under ``checks/`` is not in
+this table, or a check is defined where its gate does not load it.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..results import GateResult
+    from .context import CheckContext
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A gate: its name (the package), the ``stage`` step that runs it, what it proves."""
+
+    name: str
+    step: str  # security | integrity | performance
+    title: str
+    health: bool = False  # re-run after a rollback: the schema left must still be safe
+
+
+GATES: tuple[Gate, ...] = (
+    Gate("rls", "security", "static row-level security coverage", health=True),
+    Gate("isolation", "security", "behavioural cross-tenant proof, rolled back"),
+    Gate("views", "security", "views that bypass RLS or no longer work", health=True),
+    Gate("functions", "security", "SECURITY DEFINER functions reachable from the API", health=True),
+    Gate("identity", "security", "the identity model's contract"),
+    Gate("traceability", "security", "history matches files and schema; audit", health=True),
+    Gate("fk", "integrity", "required, orphaned, unindexed, unvalidated foreign keys"),
+    Gate("schema", "integrity", "the project's own objects: keys, indexes, extensions, types"),
+    Gate("smoke", "integrity", "the project's own SQL checks"),
+    Gate("perf", "performance", "bench queries against a baseline"),
+)
+GATE_NAMES: tuple[str, ...] = tuple(g.name for g in GATES)
+GATE_STEPS: tuple[str, ...] = ("security", "integrity", "performance")
+
+
+def gate(name: str) -> Gate:
+    """The gate called ``name`` (``KeyError`` when there is none)."""
+    for candidate in GATES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
+
+
+def gates_of_step(step: str) -> tuple[str, ...]:
+    """The gates the ``stage`` step ``step`` runs, in order."""
+    return tuple(g.name for g in GATES if g.step == step)
+
+
+def health_gates() -> tuple[str, ...]:
+    """The gates re-run after a rollback."""
+    return tuple(g.name for g in GATES if g.health)
+
+
+def load(name: str) -> ModuleType:
+    """Import gate ``name`` and every module inside it, so all its checks are registered."""
+    package = importlib.import_module(f"{__name__}.{name}")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return package
 
 
 def load_all() -> None:
-    """Import every gate package (each imports its check modules, which register)."""
-    for module in pkgutil.iter_modules(__path__):
-        if module.ispkg:
-            importlib.import_module(f"{__name__}.{module.name}")
+    """Import every gate and its checks, and the lints: the whole finding catalogue."""
+    for name in GATE_NAMES:
+        load(name)
+    importlib.import_module("pggate.migrations.lint_catalogue")
+
+
+def run_gate(name: str, ctx: CheckContext) -> GateResult:
+    """Run gate ``name`` on ``ctx``: the one way ``verify``, ``stage`` and rollback run a gate."""
+    return load(name).run(ctx)

@@ -1,50 +1,45 @@
 """What a check is: a small class with an id, a gate, a severity, a docstring and a query.
 
-    class RlsDisabled(Check):
-        '''Tenant-scoped or exposed table without row-level security.
+    class DefinerWithoutSearchPath(QueryCheck):
+        '''SECURITY DEFINER function in an exposed schema without a fixed ``search_path``.
 
         **Problem**: ...
-        **Fix**: ``alter table t enable row level security;``
+        **Fix**: ``alter function f() set search_path = ''``
         '''
 
-        id = "RLS001"
-        gate = "rls"
+        id = "FUNC001"
+        gate = "functions"
         severity = Severity.ERROR
-        query = "select ... from pg_class ..."        # or a sibling rls001_*.sql file
+        query = "select ... as name from pg_proc ..."     # or a sibling func001_*.sql file
+        message = "SECURITY DEFINER function {name} has no fixed search_path"
+        hint = "alter function {name} set search_path = ''"
 
-        def findings(self, ctx, rows):
-            for row in rows:
-                yield self.finding(row["table"], "RLS is not enabled", hint="...")
+The shapes:
 
-Conventions are validated when the class is defined (``__init_subclass__``):
-the id pattern, one class per id, a docstring with **Problem** and **Fix**,
-a known gate and a severity. ``run_gate`` runs a gate's checks and times them.
+- ``QueryCheck``: the common one. A catalog query, one finding per row, its object the
+  row's ``name`` and its message and hint the row formatted into ``message`` and ``hint``.
+- ``Check``: override ``rows`` (another source) and/or ``findings`` (more than a format).
+- ``GateCheck``: a finding kind of a gate that works as a whole (smoke files, bench
+  queries, the isolation proof); running the check runs its gate and keeps its id.
+
+Conventions are validated when the class is defined (``__init_subclass__``): the id
+pattern, one class per id across the whole finding catalogue, a docstring with
+**Problem** and **Fix**, a gate of the gate table (``checks.GATES``) and a severity.
+Each check adds its row to the catalogue (``pggate.catalogue``) then.
 """
 
 from __future__ import annotations
 
-import re
+import inspect
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..catalogue import CATALOGUE, ID_PATTERN, STEP_FAMILIES, Entry, declare
 from ..results import Finding, GateResult, Severity
+from . import GATE_NAMES, load
 from .context import CheckContext
-
-GATES = (
-    "rls",
-    "isolation",
-    "views",
-    "functions",
-    "identity",
-    "traceability",
-    "fk",
-    "schema",
-    "smoke",
-    "perf",
-)
-ID_PATTERN = re.compile(r"^(RLS|VIEW|FUNC|FK|SCH|ID|TRC|SMK|PRF)\d{3}$")
 
 REGISTRY: dict[str, type[Check]] = {}
 
@@ -60,24 +55,43 @@ class Check:
     # ("every exposed table has row-level security enabled"), never the problem it catches.
     verified: ClassVar[str] = ""
     abstract: ClassVar[bool] = False  # intermediate base classes set this
+    aliases: ClassVar[tuple[str, ...]] = ()  # retired ids of the same fact (documented only)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("abstract", False):
             return
         where = f"{cls.__module__}.{cls.__qualname__}"
-        if not ID_PATTERN.match(getattr(cls, "id", "")):
-            raise TypeError(f"{where}: id {getattr(cls, 'id', None)!r} must look like RLS001")
-        if cls.id in REGISTRY and REGISTRY[cls.id].__qualname__ != cls.__qualname__:
-            raise TypeError(f"{where}: id {cls.id} already used by {REGISTRY[cls.id].__module__}")
-        if getattr(cls, "gate", None) not in GATES:
-            raise TypeError(f"{where}: gate {getattr(cls, 'gate', None)!r} not one of {GATES}")
+        check_id = getattr(cls, "id", "")
+        match = ID_PATTERN.match(check_id) if isinstance(check_id, str) else None
+        if match is None or match["family"] in STEP_FAMILIES:
+            raise TypeError(f"{where}: id {check_id!r} must look like RLS001")
+        earlier = REGISTRY.get(check_id)
+        if earlier is not None and _same_place(earlier, cls):
+            CATALOGUE.pop(check_id, None)  # the same module imported again: replace it
+        elif check_id in CATALOGUE:
+            raise TypeError(f"{where}: id {check_id} already used ({CATALOGUE[check_id].where})")
+        if getattr(cls, "gate", None) not in GATE_NAMES:
+            gate = getattr(cls, "gate", None)
+            raise TypeError(f"{where}: gate {gate!r} is not in the gate table {GATE_NAMES}")
         if not isinstance(getattr(cls, "severity", None), Severity):
             raise TypeError(f"{where}: severity must be a Severity")
         doc = cls.__doc__ or ""
         if "**Problem**" not in doc or "**Fix**" not in doc:
             raise TypeError(f"{where}: docstring must explain **Problem** and **Fix**")
-        REGISTRY[cls.id] = cls
+        REGISTRY[check_id] = cls
+        declare(
+            Entry(
+                check_id,
+                cls.severity,
+                cls.title(),
+                cls.doc().partition("\n")[2].strip(),
+                cls.gate,
+                f"tests/checks/cases/{check_id}.yml",
+                aliases=cls.aliases,
+                verified=cls.verified,
+            )
+        )
 
     # ---------------------------------------------------------------- running
 
@@ -111,6 +125,8 @@ class Check:
         hint: str = "",
         *,
         severity: Severity | None = None,
+        file: str | None = None,
+        line: int | None = None,
         **details: Any,
     ) -> Finding:
         """A finding of this check (its id, gate and default severity)."""
@@ -121,15 +137,41 @@ class Check:
             object=obj,
             message=message,
             hint=hint,
+            file=file,
+            line=line,
             details={k: v for k, v in details.items() if v is not None},
         )
 
     @classmethod
     def doc(cls) -> str:
         """The docstring, dedented (for docs/checks.md)."""
-        import inspect
-
         return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def title(cls) -> str:
+        """The docstring's first line: what the check catches, in one line."""
+        return cls.doc().splitlines()[0]
+
+
+def _same_place(a: type[Check], b: type[Check]) -> bool:
+    return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
+
+
+class QueryCheck(Check):
+    """The common shape: a catalog query whose every row is one finding.
+
+    The finding's object is the row's ``name``; its message and hint are ``message`` and
+    ``hint`` with the row's columns formatted in (``"{name} has no index"``).
+    """
+
+    abstract = True
+    message: ClassVar[str]
+    hint: ClassVar[str] = ""
+
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        """One finding per row."""
+        for row in rows:
+            yield self.finding(row["name"], self.message.format(**row), self.hint.format(**row))
 
 
 class GateCheck(Check):
@@ -141,16 +183,18 @@ class GateCheck(Check):
 
     abstract = True
 
+    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
+        """Unused: the gate's run produces the findings."""
+        return ()
+
     def run(self, ctx: CheckContext) -> list[Finding]:
         """The findings of this check from one run of its gate."""
-        import importlib
-
-        gate = importlib.import_module(f"pggate.checks.{self.gate}")
-        return [f for f in gate.run(ctx).findings if f.check == self.id]
+        return [f for f in load(self.gate).run(ctx).findings if f.check == self.id]
 
 
 def checks_of(gate: str) -> list[type[Check]]:
-    """Registered checks of ``gate``, by id."""
+    """Registered checks of ``gate``, by id (its modules are imported first)."""
+    load(gate)
     return sorted((c for c in REGISTRY.values() if c.gate == gate), key=lambda c: c.id)
 
 
@@ -169,10 +213,3 @@ def run_checks(
         duration_ms=(time.perf_counter() - started) * 1000,
         checks=tuple(c.id for c in selected),
     )
-
-
-def iter_ids(gates: Iterable[str] = GATES) -> Iterator[str]:
-    """Every registered check id of ``gates``."""
-    for gate in gates:
-        for check in checks_of(gate):
-            yield check.id

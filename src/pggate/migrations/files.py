@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..results import Finding, Severity
+from ..catalogue import finding
+from ..results import Finding
 
 FILE_PATTERN = re.compile(r"^(?P<version>\d+)_(?P<name>[^/]+?)(?P<down>\.down)?\.sql$")
 UP_MARKER = re.compile(r"^\s*--\s*migrate:up\b(?P<options>.*)$", re.IGNORECASE)
 DOWN_MARKER = re.compile(r"^\s*--\s*migrate:down\b.*$", re.IGNORECASE)
 NO_TRANSACTION = re.compile(r"^\s*--\s*pggate:no-transaction\b", re.IGNORECASE | re.MULTILINE)
-GATE = "validate"
 
 
 @dataclass(frozen=True)
@@ -99,15 +99,8 @@ def checksum(text: str) -> str:
     return "sha256:" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def _finding(
-    check: str,
-    path: Path,
-    message: str,
-    hint: str,
-    line: int | None = None,
-    severity: Severity = Severity.ERROR,
-) -> Finding:
-    return Finding(check, GATE, severity, str(path), message, hint, file=str(path), line=line)
+def _finding(check: str, path: Path, message: str, hint: str) -> Finding:
+    return finding(check, str(path), message, hint, file=str(path))
 
 
 def read_text(path: Path) -> str:

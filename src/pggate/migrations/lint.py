@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ..catalogue import finding
 from ..results import Finding, Severity
 from .files import Migration
 from .lint_catalogue import CATALOGUE, LINTS, Lint, markdown
@@ -56,7 +57,6 @@ __all__ = [
     "reindex_concurrently",
 ]
 
-GATE = "validate"
 # A down section is checked for transaction control only.
 _DOWN_RULES = {
     kind: [lnt007_transaction_control] for kind in ("TransactionStmt", "VariableSetStmt")
@@ -370,13 +370,12 @@ def _finding(migration: Migration, hit: Hit, settings: LintSettings) -> Finding:
     if reason is not None:
         details.update(suppressed=reason, severity=str(lint.severity))
         severity, message = Severity.INFO, f"suppressed ({reason}): {hit.message}"
-    return Finding(
+    return finding(
         hit.id,
-        GATE,
-        severity,
         migration.shown,
         f"{migration.shown}:{hit.line}: {message}",
         hit.hint,
+        severity=severity,
         file=migration.shown,
         line=hit.line,
         details=details,

@@ -1,7 +1,8 @@
 """The catalogue of migration lints (LNT): id, name, severity, what each catches, its lock, its fix.
 
 ``docs/migrations.md`` renders it (``python -m pggate.migrations.lint_catalogue``;
-a test keeps the two in step). The rules that find each hazard are in
+a test keeps the two in step); each lint is also a row of the one finding
+catalogue (``pggate.catalogue``, docs/checks.md). The rules that find each hazard are in
 ``lint_rules.py``; ``lint.py`` runs them.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..catalogue import Entry, declare
 from ..results import Severity
 
 
@@ -241,6 +243,29 @@ CATALOGUE: tuple[Lint, ...] = (
 )
 
 LINTS: dict[str, Lint] = {lint.id: lint for lint in CATALOGUE}
+
+
+def _declare(lint: Lint) -> None:
+    """The lint's row in the one finding catalogue (``pggate.catalogue``, docs/checks.md)."""
+    declare(
+        Entry(
+            lint.id,
+            lint.severity,
+            lint.catches[0].upper() + lint.catches[1:] + ".",
+            f"**Problem**: the lock: {lint.lock}.\n\n**Fix**: {lint.fix}."
+            + ("" if lint.default else "\n\nOff unless `[lint] enable` lists it."),
+            "validate",
+            f"tests/checks/cases/{lint.id}.yml",
+            # A suppressed lint is still reported, as info (with its reason).
+            severities=(Severity.INFO,)
+            if lint.suppressible and lint.severity != Severity.INFO
+            else (),
+        )
+    )
+
+
+for _lint in CATALOGUE:
+    _declare(_lint)
 
 
 def markdown() -> str:

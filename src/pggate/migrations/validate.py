@@ -10,11 +10,12 @@ MIG findings (errors unless noted):
 | MIG004 | a file with no up SQL |
 | MIG005 | no down section (warning; error with ``--require-down``) |
 | MIG006 | a statement that cannot run in a transaction inside a transactional file (``CONCURRENTLY``, ``VACUUM``, ``REINDEX SCHEMA``...) |
-| MIG007 | an applied migration's file was edited (checksum drift) — with ``--env`` |
-| MIG008 | a version applied in the database is missing from the folder (warning) — with ``--env`` |
 | MIG009 | a file is not UTF-8 text |
 | MIG010 | a file has both a down section and a ``.down.sql`` file |
-| MIG011 | the live schema differs from the fingerprint recorded after the last migration (warning) — with ``--env`` |
+
+With ``--env`` the API adds what the history says: TRC001 (applied files edited or
+missing) and TRC002 (schema drift), the findings the traceability gate reports.
+Severities and docs of every id are in ``pggate.catalogue``.
 
 The lock-hazard lints (LNT) are in ``lint.py``. Parsing is the expensive part:
 ``file_facts`` caches what a file's text yields (``cache.py``), and only the
@@ -27,9 +28,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalogue import finding
 from ..results import Finding, Severity, Status, count_by_severity, status_of, worst_first
 from .cache import ParseCache
-from .files import GATE, Migration, MigrationSet
+from .files import Migration, MigrationSet
 from .history import Applied
 from .lint import Context, FileLint, LintSettings, findings, lint_file, reindex_concurrently
 from .parse import SqlSyntaxError, Statement, Tree, split, trees
@@ -120,8 +122,6 @@ def validate(
         pending = applied_versions is not None and migration.version not in applied_versions
         context.advance(facts.lint, pending)
     cache.save()
-    if applied is not None:
-        out.extend(drift(mset, applied))
     return ValidateResult(mset.migrations, tuple(out), applied is not None)
 
 
@@ -234,10 +234,8 @@ def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> 
     out: list[Finding] = []
     if not facts.statements:
         out.append(
-            Finding(
+            finding(
                 "MIG004",
-                GATE,
-                Severity.ERROR,
                 migration.shown,
                 f"{migration.label} has no up SQL",
                 "write the migration, or delete the file",
@@ -248,13 +246,12 @@ def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> 
     if migration.down_sql is None:
         severity = Severity.ERROR if require_down else Severity.WARNING
         out.append(
-            Finding(
+            finding(
                 "MIG005",
-                GATE,
-                severity,
                 migration.shown,
                 f"{migration.label} has no down section",
                 "add a `-- migrate:down` section (or a .down.sql file) so it can be rolled back",
+                severity=severity,
                 file=migration.shown,
             )
         )
@@ -265,10 +262,8 @@ def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> 
 
 def _syntax(migration: Migration, section: str, err: SqlSyntaxError) -> Finding:
     path = migration.shown_file(section)
-    return Finding(
+    return finding(
         "MIG001",
-        GATE,
-        Severity.ERROR,
         str(path),
         f"{path}:{err.line}:{err.column}: {err.message} ({section} section)\n    {err.source_line}",
         "fix the SQL at that position",
@@ -308,47 +303,11 @@ def _detaches_concurrently(node: dict[str, Any]) -> bool:
 
 
 def _mig006(migration: Migration, line: int, what: str) -> Finding:
-    return Finding(
+    return finding(
         "MIG006",
-        GATE,
-        Severity.ERROR,
         migration.shown,
         f"{migration.shown}:{line}: {what} cannot run inside a transaction",
         "move it to its own migration file with `-- pggate:no-transaction` at the top",
         file=migration.shown,
         line=line,
     )
-
-
-def drift(mset: MigrationSet, applied: list[Applied]) -> list[Finding]:
-    """MIG007 for applied files edited since, MIG008 for applied versions missing locally."""
-    local = mset.by_version()
-    findings = []
-    for row in applied:
-        migration = local.get(row.version)
-        if migration is None:
-            findings.append(
-                Finding(
-                    "MIG008",
-                    GATE,
-                    Severity.WARNING,
-                    f"{row.version}_{row.name}",
-                    f"version {row.version} ({row.name}) is applied in the database but not in "
-                    f"{mset.folder}",
-                    "restore the file from git, or roll it back where it was applied",
-                )
-            )
-        elif migration.checksum != row.checksum:
-            findings.append(
-                Finding(
-                    "MIG007",
-                    GATE,
-                    Severity.ERROR,
-                    migration.shown,
-                    f"{migration.shown} was edited after it was applied (checksum {row.checksum[:19]}... "
-                    f"recorded, {migration.checksum[:19]}... now)",
-                    "restore the applied version (git checkout) and put the change in a new migration",
-                    file=migration.shown,
-                )
-            )
-    return findings

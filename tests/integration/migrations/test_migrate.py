@@ -125,9 +125,8 @@ def test_edited_applied_file_is_drift_and_refused(cli, project, db):
     assert "more" not in tables(db)
     validated = cli("validate", "--env", "test", "--format", "json", cwd=root)
     assert validated.exit_code == 2
-    assert [f["check"] for f in validated.json()["findings"] if f["severity"] == "error"] == [
-        "MIG007"
-    ]
+    errors = [f for f in validated.json()["findings"] if f["severity"] == "error"]
+    assert [(f["check"], f["details"]["kind"]) for f in errors] == [("TRC001", "edited")]
 
 
 def test_applied_version_missing_from_folder_is_reported(cli, project):
@@ -135,7 +134,7 @@ def test_applied_version_missing_from_folder_is_reported(cli, project):
     assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
     (root / "migrations" / "002_tasks.sql").unlink()
     status = cli("status", "--env", "test", "--format", "json", cwd=root).json()
-    assert [m["check"] for m in status["missing"]] == ["MIG008"]
+    assert [m["check"] for m in status["missing"]] == ["TRC001"]
     assert [a["version"] for a in status["applied"]] == ["001", "002"]
 
 

@@ -261,7 +261,7 @@ def test_manual_change_is_reported_as_schema_drift(cli, project, db):
     drift = cli("status", "--env", "test", "--format", "json", cwd=root).json()["schema_drift"]
     assert drift and "+ index public.a_id_idx" in drift[0]["details"]["diff"]
     validated = cli("validate", "--env", "test", "--format", "json", cwd=root).json()
-    assert "MIG011" in [f["check"] for f in validated["findings"]]
+    assert "TRC002" in [f["check"] for f in validated["findings"]]
 
 
 _NOTES_WITH_RLS = {

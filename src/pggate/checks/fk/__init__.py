@@ -11,13 +11,6 @@ from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
 from ..identity.contract import parse_foreign_key
-from . import (  # noqa: F401 - importing registers the checks
-    fk001_required,
-    fk002_orphans,
-    fk003_unindexed,
-    fk004_not_valid,
-    fk005_auth_unique,
-)
 
 _FOREIGN_KEYS = """
 select format('%%I.%%I', n.nspname, c.relname) as table_name, k.conname as name,

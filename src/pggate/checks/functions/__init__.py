@@ -5,11 +5,6 @@ from __future__ import annotations
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
-from . import (  # noqa: F401 - importing registers the checks
-    func001_definer_search_path,
-    func002_definer_anon,
-    func003_invoker_search_path,
-)
 
 
 def run(ctx: CheckContext) -> GateResult:

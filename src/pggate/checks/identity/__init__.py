@@ -5,7 +5,6 @@ from __future__ import annotations
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
-from . import id001_table, id002_column, id003_key, id004_foreign_key  # noqa: F401
 from .contract import contract
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ...db import rolled_back
 from ...results import Finding, GateResult
+from ..base import checks_of
 from ..context import CheckContext
 from . import rls010_read, rls011_change, rls012_insert, rls013_vacuous  # noqa: F401
 from .probe import Prober
@@ -37,7 +38,7 @@ def run(ctx: CheckContext) -> GateResult:
     started = time.perf_counter()
     config = ctx.gate_config("isolation", IsolationConfig)
     tables = ctx.tenant_tables()
-    checks = ("RLS010", "RLS011", "RLS012", "RLS013")
+    checks = tuple(c.id for c in checks_of("isolation"))
     if not tables:
         # Say what was looked at: on a plain PostgreSQL nothing is exposed unless configured.
         reason = f"no tenant-scoped tables ({ctx.exposure().describe()})"

@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
-from . import trc001_history_files, trc002_schema_drift, trc003_audit_trigger, trc004_audit_columns  # noqa: F401
 
 
 class TraceabilityConfig(BaseModel):

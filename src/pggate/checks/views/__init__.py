@@ -5,12 +5,6 @@ from __future__ import annotations
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
-from . import (  # noqa: F401 - importing registers the checks
-    view001_definer_over_rls,
-    view002_broken,
-    view003_matview_readable,
-    view004_auth_users_exposed,
-)
 
 
 def run(ctx: CheckContext) -> GateResult:

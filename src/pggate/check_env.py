@@ -1,19 +1,8 @@
-"""Step 1 of the pipeline: is this environment usable, and safe to prove things on?
+"""The check-env step (``pggate check-env``, step 1 of ``stage``): is this environment usable?
 
 ``inspect_environment`` gathers facts about the server in a few queries and
-turns what a careful release engineer would worry about into ENV findings:
-
-| id | severity | finding |
-|---|---|---|
-| ENV001 | warning | connected role is a superuser: RLS proofs must SET ROLE |
-| ENV002 | warning | connected role has BYPASSRLS |
-| ENV003 | warning | SSL not in use on a non-local environment |
-| ENV004 | info | pggate's history table does not exist yet (first run) |
-| ENV005 | error | the server is a read-only standby: nothing can be migrated |
-| ENV006 | error | server older than PostgreSQL 13, which pggate does not support |
-| ENV007 | warning | the role cannot create objects in the database |
-| ENV008 | error | behind a transaction-mode pooler: session locks do not hold |
-| ENV009 | error | a Supabase project on a database that is not Supabase (no auth, no API roles) |
+turns what a careful release engineer would worry about into ENV findings
+(ENV001-ENV009, declared with their severities in ``pggate.catalogue``).
 """
 
 from __future__ import annotations
@@ -22,11 +11,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .catalogue import finding
 from .db import behind_transaction_pooler
-from .results import Finding, Severity, Status, status_of, worst_first
+from .results import Finding, Status, status_of, worst_first
 from .session import Session
 
-GATE = "environment"
 MIN_SERVER_MAJOR = 13
 
 
@@ -126,8 +115,8 @@ def inspect_environment(session: Session) -> EnvReport:
     )
 
 
-def _finding(check: str, severity: Severity, obj: str, message: str, hint: str) -> Finding:
-    return Finding(check, GATE, severity, obj, message, hint)
+def _finding(check: str, obj: str, message: str, hint: str) -> Finding:
+    return finding(check, obj, message, hint)
 
 
 def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
@@ -138,7 +127,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV001",
-                Severity.WARNING,
                 f"role {role}",
                 f"connected as superuser {role}",
                 "fine for migrating; RLS proofs switch to the actor role with SET LOCAL ROLE. "
@@ -149,7 +137,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV002",
-                Severity.WARNING,
                 f"role {role}",
                 f"role {role} has BYPASSRLS: queries it runs ignore row-level security",
                 "RLS proofs switch roles with SET LOCAL ROLE; never run the app as this role",
@@ -159,7 +146,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV003",
-                Severity.WARNING,
                 env,
                 "the connection is not encrypted (SSL off) on a non-local environment",
                 "add ?sslmode=require (or verify-full) to the database URL",
@@ -169,7 +155,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV004",
-                Severity.INFO,
                 facts["history_table"],
                 "pggate's history table does not exist yet: nothing was migrated by pggate here",
                 "it is created by the first `pggate migrate`; use `pggate adopt` for a database "
@@ -180,7 +165,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV005",
-                Severity.ERROR,
                 env,
                 "the server is a read-only standby (in recovery)",
                 "point the environment at the primary",
@@ -190,7 +174,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV006",
-                Severity.ERROR,
                 env,
                 f"PostgreSQL {facts['server_version']} is older than {MIN_SERVER_MAJOR}",
                 f"upgrade the server to PostgreSQL {MIN_SERVER_MAJOR} or newer",
@@ -200,7 +183,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV007",
-                Severity.WARNING,
                 f"role {role}",
                 f"role {role} cannot create schemas in database {facts['database']}",
                 f"grant create on database {facts['database']} to {role}, or migrate as its owner",
@@ -210,7 +192,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV008",
-                Severity.ERROR,
                 env,
                 "successive transactions ran on different server sessions: this is a "
                 "transaction-mode pooler (PgBouncer, Supabase port 6543)",
@@ -223,7 +204,6 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
         out.append(
             _finding(
                 "ENV009",
-                Severity.ERROR,
                 env,
                 f"{NOT_SUPABASE} (missing: {', '.join(facts['supabase_missing'])})",
                 f"add `local = true` to [environments.{env}] for a server of your own, or point "
