@@ -1,7 +1,8 @@
 """The public Python API: one function per command, each returning a result.
 
 The CLI is a thin layer over these; so are tests and anyone embedding pggate.
-Nothing here prints: progress goes to ``emit``, questions to ``confirm``.
+Nothing here prints: progress goes to ``emit``, questions to ``confirm``. Each
+function opens one session and hands it to ``operations``, which does the work.
 
     >>> from pggate import api
     >>> report = api.check_env("examples/saas", env="local")
@@ -11,33 +12,30 @@ Nothing here prints: progress goes to ``emit``, questions to ``confirm``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .check_env import EnvReport, inspect_environment
+from . import operations as ops
 from .config import Project, load_project, parse_duration
-from .db import behind_transaction_pooler
-from .errors import ConfigError, ConfirmationRefused, DatabaseUnavailable, MigrationFileError
+from .errors import ConfigError, ConfirmationRefused, MigrationFileError
 from .events import NULL_EMIT, Emit
-from .results import Finding, Severity
+from .operations import BenchResult, Confirm, migrate_question, rollback_question
 from .session import Session, open_session
 
 if TYPE_CHECKING:
+    from .check_env import EnvReport
     from .migrations.adopt import AdoptResult
     from .migrations.derive import DerivedDown
-    from .migrations.files import Migration, MigrationSet
-    from .migrations.history import Applied, History
     from .migrations.maintenance import MaintenanceResult
     from .migrations.rollback import RollbackResult
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
-    from .results import GateResult, RunResult, VerifyResult
+    from .results import RunResult, VerifyResult
 
 ProjectRef = Project | str | os.PathLike[str] | None
-Confirm = Callable[[str], bool]
+__all__ = ["BenchResult", "Confirm", "ProjectRef", "migrate_question", "rollback_question"]
 
 
 def load(project: ProjectRef = None) -> Project:
@@ -51,9 +49,8 @@ def check_env(
     project: ProjectRef = None, env: str = "local", *, emit: Emit = NULL_EMIT
 ) -> EnvReport:
     """Validate the environment: config, connectivity, versions, privileges (``pggate check-env``)."""
-    proj = load(project)
-    with open_session(proj, env, emit=emit) as session:
-        return inspect_environment(session)
+    with open_session(load(project), env, emit=emit) as session:
+        return ops.check_env(session)
 
 
 def example_project(name: str = "saas") -> Path:
@@ -80,41 +77,6 @@ def example_project(name: str = "saas") -> Path:
 # ---------------------------------------------------------------- migrations
 
 
-def _migration_set(proj: Project) -> MigrationSet:
-    from .migrations.files import load_folder
-
-    return load_folder(proj.migrations_dir, proj.root)
-
-
-def _validate_files(
-    proj: Project,
-    mset: MigrationSet,
-    *,
-    require_down: bool = False,
-    applied: list[Applied] | None = None,
-) -> ValidateResult:
-    """Validate with the project's ``[lint]`` settings and its parse cache under ``.pggate/``."""
-    from .migrations.cache import ParseCache
-    from .migrations.lint import LINTS, LintSettings
-    from .migrations.validate import validate as validate_files
-
-    config = proj.settings.lint
-    try:
-        settings = LintSettings.from_config(config.ignore, config.enable)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{proj.file}: [lint] {exc}",
-            hint=f"lint ids run LNT001-{max(LINTS)}; docs/migrations.md lists them",
-        ) from None
-    return validate_files(
-        mset,
-        require_down=require_down,
-        applied=applied,
-        settings=settings,
-        cache=ParseCache.for_project(proj.root),
-    )
-
-
 def validate(
     project: ProjectRef = None,
     env: str | None = None,
@@ -124,41 +86,21 @@ def validate(
 ) -> ValidateResult:
     """Validate migration files offline; with ``env`` also against its history (``pggate validate``)."""
     proj = load(project)
-    mset = _migration_set(proj)
+    mset = ops.migration_set(proj)
     if env is None:
-        return _validate_files(proj, mset, require_down=require_down)
+        return ops.validate(proj, mset, require_down=require_down)
     with open_session(proj, env, emit=emit) as session:
-        applied = _history(session).applied()
-        found = _history_findings(session, mset)
-    result = _validate_files(proj, mset, require_down=require_down, applied=applied)
-    return replace(result, findings=(*result.findings, *found))
-
-
-def _history_findings(session: Session, mset: MigrationSet) -> list[Finding]:
-    """TRC001 and TRC002: the history's facts, computed once where the traceability gate does."""
-    from .checks.traceability.trc001_history_files import mismatches
-    from .checks.traceability.trc002_schema_drift import schema_drift
-
-    history = _history(session)
-    return [*mismatches(mset, history.applied()), *schema_drift(session.conn, history)]
+        return ops.validate(proj, mset, session, require_down=require_down)
 
 
 def status(
     project: ProjectRef = None, env: str = "local", *, emit: Emit = NULL_EMIT
 ) -> StatusResult:
     """Applied, pending, edited and missing migrations of an environment (``pggate status``)."""
-    from .migrations.status import status as compare
-
     proj = load(project)
-    mset = _migration_set(proj)
+    mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
-        return compare(
-            mset,
-            _history(session).applied(),
-            env=env,
-            target=session.target.masked_url,
-            findings=_history_findings(session, mset),
-        )
+        return ops.status(session, mset)
 
 
 def migrate(
@@ -179,59 +121,22 @@ def migrate(
     database. Raises ``MigrationFailed`` (exit 1) when a migration fails; it was
     rolled back and earlier ones stay applied.
     """
-    from .migrations.runner import Runner, plan
-
     proj = load(project)
-    mset = _migration_set(proj)
-    _refuse_on_errors(_validate_files(proj, mset))
+    mset = ops.migration_set(proj)
+    validated = ops.validate(proj, mset)
+    ops.refuse_on_errors(validated)  # before a server is started or a connection opened
     with open_session(proj, env, emit=emit) as session:
-        environment = session.target.environment
-        if not session.target.embedded and behind_transaction_pooler(session.conn):
-            raise DatabaseUnavailable(
-                f"environment {env!r} goes through a transaction-mode pooler "
-                "(PgBouncer, Supabase port 6543): session advisory locks do not hold there",
-                hint="use the direct or session-mode port (Supabase: 5432) for migrations",
-            )
-        if proj.settings.project.supabase and not session.target.is_local:
-            from .supabase.detect import refuse_if_not_supabase
-
-            refuse_if_not_supabase(session.conn, env)
-        history = _history(session)
-        pending = plan(mset.migrations, history, to).pending
-        if pending and not dry_run and environment.confirm:
-            question = migrate_question(env, session.target.masked_url, len(pending))
-            if confirm is None or not confirm(question):
-                raise ConfirmationRefused(
-                    f"not migrating {env}: not confirmed", hint="pass --yes to confirm"
-                )
-        runner = Runner.for_session(
+        return ops.migrate(
             session,
-            history,
-            emit=emit,
-            run_id=run_id,
-            snapshot_every_up_to=proj.settings.project.snapshot_every_up_to,
-        )
-        wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
-        return runner.migrate(
-            mset.migrations,
+            mset,
             to=to,
             dry_run=dry_run,
             single_transaction=single_transaction,
-            lock_wait=wait,
+            lock_wait=lock_wait,
+            confirm=confirm,
+            run_id=run_id,
+            validated=validated,
         )
-
-
-def migrate_question(env: str, url: str, count: int) -> str:
-    """What ``migrate`` asks on a ``confirm = true`` environment (``stage`` pre-approves it)."""
-    return f"apply {count} migration(s) to {env} ({url})?"
-
-
-def rollback_question(env: str, count: int, to: str, lossy: list[str]) -> str:
-    """What ``rollback`` asks, listing the down statements that drop data."""
-    question = f"roll back {count} migration(s) on {env} to version {to}?"
-    if lossy:
-        question += " These downs drop data:\n  " + "\n  ".join(lossy) + "\n"
-    return question
 
 
 def rollback(
@@ -255,104 +160,21 @@ def rollback(
     ``derive_downs``: files without a down use the one derived from the recorded schema
     (``pggate down``), after a confirmation that lists what it cannot reverse.
     """
-    if prove not in ("auto", "recorded", "shadow"):
-        raise ConfigError(f"--prove {prove!r} is not known", hint="use auto, recorded or shadow")
-    from .migrations.rollback import Rollback, data_loss, plan_rollback
-    from .migrations.rollback import backup as dump
-
+    ops.check_prove(prove)
     proj = load(project)
-    mset = _migration_set(proj)
-    migrations = mset.migrations
+    mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
-        history = _history(session)
-        if derive_downs:
-            migrations = _with_derived_downs(migrations, history, to, env, confirm, dry_run)
-        steps = plan_rollback(migrations, history.applied(), to)
-        lossy = data_loss(steps)
-        if steps and not dry_run and (session.target.environment.confirm or lossy):
-            question = rollback_question(env, len(steps), to, lossy)
-            if confirm is None or not confirm(question):
-                raise ConfirmationRefused(
-                    f"not rolling back {env}: not confirmed", hint="pass --yes to confirm"
-                )
-        saved = None
-        if backup and steps and not dry_run:
-            saved = str(dump(session.url, proj.evidence_dir / "backups", env))
-        worker = Rollback.for_session(session, history, emit=emit)
-        wait = (
-            lock_wait
-            if lock_wait is not None
-            else parse_duration(session.target.environment.lock_wait) or 0.0
-        )
-
-        def health() -> tuple[GateResult, ...]:
-            from .checks import health_gates
-
-            # The schema left must still be safe: RLS coverage, views, functions, and a history
-            # that matches the files and the fingerprint of the newest remaining migration.
-            return verify(proj, env, list(health_gates()), emit=emit).gates
-
-        result = worker.run(
-            migrations,
-            to,
+        return ops.rollback(
+            session,
+            mset,
+            to=to,
             dry_run=dry_run,
-            lock_wait=wait,
-            backup=saved,
+            backup=backup,
+            lock_wait=lock_wait,
             prove=prove,
-            shadow=_shadow(session),
-            inspect=health,
+            derive_downs=derive_downs,
+            confirm=confirm,
         )
-    if not backup and not session.target.is_local and steps and not dry_run:
-        result = replace(
-            result,
-            warnings=(
-                *result.warnings,
-                "no --backup was taken; for non-local environments take one",
-            ),
-        )
-    derived = [m.version for m in migrations if m.display.endswith("(derived down)")]
-    used = [r["version"] for r in result.reverted if r["version"] in derived]
-    if used:
-        result = replace(
-            result,
-            warnings=(
-                *result.warnings,
-                f"reverted with derived downs (not written in the files): {', '.join(used)}",
-            ),
-        )
-    return result
-
-
-def _with_derived_downs(
-    migrations: tuple[Migration, ...],
-    history: History,
-    to: str,
-    env: str,
-    confirm: Confirm | None,
-    dry_run: bool,
-) -> tuple[Migration, ...]:
-    """``migrations`` with derived downs for the applied files above ``to`` that have none."""
-    from .migrations.derive import derive_applied, with_derived
-
-    files = {m.version: m for m in migrations}
-    versions = [
-        a.version
-        for a in history.applied()
-        if int(a.version) > int(to) and a.version in files and files[a.version].down_sql is None
-    ]
-    if not versions:
-        return migrations
-    derived = derive_applied(migrations, history, versions)
-    caveats = [f"{v}: {item}" for v in versions for item in derived[v].irreversible]
-    question = f"use derived downs for {len(versions)} migration(s) without one on {env}?"
-    if caveats:
-        question += " They cannot reverse:\n  " + "\n  ".join(caveats) + "\n"
-    if not dry_run and (confirm is None or not confirm(question)):
-        raise ConfirmationRefused(
-            f"not rolling back {env} with derived downs: not confirmed",
-            hint="review them with `pggate down VERSION`, then pass --yes",
-        )
-    return with_derived(migrations, derived)
 
 
 def down(
@@ -371,7 +193,7 @@ def down(
     from .migrations.derive import derive_applied, section_text
 
     proj = load(project)
-    mset = _migration_set(proj)
+    mset = ops.migration_set(proj)
     migration = next((m for m in mset.migrations if m.version == version), None)
     if migration is None:
         raise MigrationFileError(
@@ -384,7 +206,7 @@ def down(
             hint="remove it first to replace it with the derived one",
         )
     with open_session(proj, env, emit=emit) as session:
-        history = _history(session)
+        history = ops.history(session)
         if version not in {a.version for a in history.applied()}:
             raise MigrationFileError(
                 f"version {version} is not applied on {env}: its schema before and after "
@@ -398,23 +220,6 @@ def down(
             text.rstrip("\n") + "\n" + section_text(derived), encoding="utf-8"
         )
     return derived
-
-
-def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
-    """Replays migrations on a throwaway database of the session's server (with the shim if it has one)."""
-    from .migrations.shadow import replay
-
-    def prepare(conn: object) -> None:
-        if session.shim is not None:
-            from .supabase import install
-
-            install(conn)  # type: ignore[arg-type]
-
-    def shadow(migrations: list[object]) -> dict[str, object]:
-        exclude = [session.project.settings.project.history_schema]
-        return replay(session.url, migrations, exclude_schemas=exclude, prepare=prepare)  # type: ignore[arg-type]
-
-    return shadow
 
 
 def adopt(
@@ -433,26 +238,15 @@ def adopt(
     version with no local file is refused (exit 2) before anything is written.
     """
     from .migrations.adopt import SOURCES
-    from .migrations.adopt import adopt as adopt_history
 
     if source not in SOURCES:
         raise ConfigError(
             f"cannot adopt from {source!r}", hint=f"supported: --from {'|'.join(SOURCES)}"
         )
     proj = load(project)
-    mset = _migration_set(proj)
+    mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
-        environment = session.target.environment
-        if environment.confirm:
-            question = f"record {source}'s applied versions as pggate's history on {env}?"
-            if confirm is None or not confirm(question):
-                raise ConfirmationRefused(
-                    f"not adopting on {env}: not confirmed", hint="pass --yes to confirm"
-                )
-        wait = lock_wait if lock_wait is not None else parse_duration(environment.lock_wait) or 0.0
-        return adopt_history(
-            session.conn, mset, _history(session), source=source, emit=emit, lock_wait=wait
-        )
+        return ops.adopt(session, mset, source=source, lock_wait=lock_wait, confirm=confirm)
 
 
 def repair(
@@ -481,11 +275,11 @@ def repair(
             hint="--status edits which versions are applied; --checksum re-syncs edited files",
         )
     proj = load(project)
-    mset = _migration_set(proj)
+    mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
         what = "re-sync the checksum of" if checksum else f"mark {status}"
         _confirm_history_edit(session, f"{what} {', '.join(versions)} on {env}", confirm)
-        history, wait = _history(session), _lock_wait(session)
+        history, wait = ops.history(session), _lock_wait(session)
         if checksum:
             return maintenance.resync_checksums(
                 session.conn, mset, history, versions, reason=reason, emit=emit, lock_wait=wait
@@ -515,7 +309,7 @@ def baseline(
     from .migrations import maintenance
 
     proj = load(project)
-    mset = _migration_set(proj)
+    mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
         _confirm_history_edit(
             session, f"record files up to {version} as applied on {env} (baseline)", confirm
@@ -523,7 +317,7 @@ def baseline(
         return maintenance.baseline(
             session.conn,
             mset,
-            _history(session),
+            ops.history(session),
             version,
             reason=reason,
             emit=emit,
@@ -547,19 +341,8 @@ def schema(
     project: ProjectRef = None, env: str = "local", *, emit: Emit = NULL_EMIT
 ) -> dict[str, object]:
     """The canonical schema snapshot of an environment and its fingerprint (``pggate schema``)."""
-    from .schema import fingerprint as fp
-    from .schema.snapshot import take
-
-    proj = load(project)
-    with open_session(proj, env, emit=emit) as session:
-        snapshot = take(session.conn, exclude_schemas=[proj.settings.project.history_schema])
-        version = session.info.version_num
-    return {
-        "env": env,
-        "server_version_num": version,
-        "fingerprint": fp.of(snapshot),
-        "snapshot": snapshot,
-    }
+    with open_session(load(project), env, emit=emit) as session:
+        return ops.schema(session)
 
 
 def diff(
@@ -617,38 +400,9 @@ def verify(
     options: dict[str, object] | None = None,
 ) -> VerifyResult:
     """Run the gates (all of the gate table by default) on an environment (``pggate verify``)."""
-    from .checks import GATE_NAMES, run_gate
-    from .checks.context import CheckContext
-    from .events import Event
-    from .results import VerifyResult
-
-    selected = gates or list(GATE_NAMES)
-    unknown = [g for g in selected if g not in GATE_NAMES]
-    if unknown:
-        raise ConfigError(
-            f"unknown or unavailable gate(s): {', '.join(unknown)}",
-            hint=f"available gates: {', '.join(GATE_NAMES)}",
-        )
-    proj = load(project)
-    results = []
-    with open_session(proj, env, emit=emit) as session:
-        ctx = CheckContext(
-            session.conn, proj, session=session, emit=emit, options=dict(options or {})
-        )
-        for gate in [g for g in GATE_NAMES if g in selected]:
-            emit(Event("gate.started", f"gate {gate}", {"gate": gate, "important": False}))
-            result = run_gate(gate, ctx)
-            emit(
-                Event(
-                    "gate.finished",
-                    f"gate {gate}: {result.status}",
-                    {"gate": gate, "important": False},
-                )
-            )
-            results.append(result)
-    from .checks.confirm import confirm
-
-    return VerifyResult(confirm(results))  # static findings the isolation proof confirmed
+    ops.check_gates(gates)
+    with open_session(load(project), env, emit=emit) as session:
+        return ops.verify(session, gates, options=options)
 
 
 def bench(
@@ -660,53 +414,8 @@ def bench(
     emit: Emit = NULL_EMIT,
 ) -> BenchResult:
     """Time the bench queries (``pggate bench``); save them as a baseline, compare with one."""
-    from .checks import perf
-    from .checks.context import CheckContext
-
-    proj = load(project)
-    with open_session(proj, env, emit=emit) as session:
-        ctx = CheckContext(
-            session.conn,
-            proj,
-            session=session,
-            emit=emit,
-            options={"baseline": compare} if compare else {},
-        )
-        measured = perf.measure_all(ctx)
-        if measured is None:
-            raise ConfigError(
-                f"no bench folder {perf.config(ctx).path!r} in {proj.root}",
-                hint="put one query per .sql file in checks/bench/ or set [gates.perf] path",
-            )
-        comparison = None
-        if compare:
-            ctx.options["perf_baseline"] = perf.baselines.load(proj.root, env, compare)
-            comparison = perf.compare(ctx, ctx.options["perf_baseline"], measured)
-    saved = perf.baselines.save(proj.root, env, save, measured) if save else None
-    return BenchResult(env, measured, str(saved) if saved else None, comparison)
-
-
-@dataclass(frozen=True)
-class BenchResult:
-    """What ``pggate bench`` measured, where it saved it, and the comparison asked for."""
-
-    env: str
-    measured: dict[str, object]
-    saved: str | None = None
-    comparison: GateResult | None = None
-
-    def exit_code(self) -> int:
-        """1 when the comparison found a slower query, else 0."""
-        return 1 if self.comparison is not None and self.comparison.status == "fail" else 0
-
-    def to_dict(self) -> dict[str, object]:
-        """The measurements, the saved path and the comparison."""
-        return {
-            "env": self.env,
-            "saved": self.saved,
-            **self.measured,
-            "comparison": self.comparison.to_dict() if self.comparison else None,
-        }
+    with open_session(load(project), env, emit=emit) as session:
+        return ops.bench(session, save=save, compare=compare)
 
 
 def report(
@@ -761,20 +470,3 @@ def new(project: ProjectRef = None, name: str = "migration") -> Path:
     from .migrations.new import create
 
     return create(load(project).migrations_dir, name)
-
-
-def _history(session: Session) -> History:
-    from .migrations.history import History
-
-    return History(session.conn, session.project.settings.project.history_table)
-
-
-def _refuse_on_errors(result: ValidateResult) -> None:
-    errors = [f for f in result.findings if f.severity == Severity.ERROR]
-    if errors:
-        shown = "\n".join(f"  {f.check} {f.message}" for f in errors[:10])
-        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-        raise MigrationFileError(
-            f"{len(errors)} problem(s) in the migration files; nothing was applied\n{shown}{more}",
-            hint="fix them (pggate validate lists every finding), then rerun",
-        )

@@ -6,8 +6,9 @@ proven. A failed *mandatory* step (environment, validate, migrate) stops the
 run: the remaining steps are recorded as skipped and the report is still
 written. The gate steps never stop it, so the report lists every finding.
 
-The pipeline composes the public API (``api``), one call per step, and holds
-one session open for the whole run so an embedded server is started once.
+The pipeline holds one session for the whole run (one embedded server start,
+one Supabase shim check, one load of the migration files) and runs each step
+as ``operations`` on it; ``api`` does the same with one session per command.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import api
+from . import operations as ops
 from .catalogue import finding
 from .config import Project
 from .errors import ConfirmationRefused, PggateError
@@ -37,6 +39,11 @@ from .results import (
     verdict_of,
 )
 from .session import Session, open_session
+
+if TYPE_CHECKING:
+    from .migrations.files import MigrationSet
+    from .migrations.runner import MigrateResult
+    from .migrations.validate import ValidateResult
 
 STEPS = (
     "environment",
@@ -63,7 +70,9 @@ class _Run:
     rehearse_rollback: bool
     confirm: api.Confirm | None
     emit: Emit
-    session: Session | None = None
+    session: Session | None = None  # opened by the environment step, held until the end
+    mset: MigrationSet | None = None  # the migration files, read once when the run starts
+    validated: ValidateResult | None = None
     version_before: str = "0"
     applied: list[dict[str, Any]] = field(default_factory=list)
     perf_baseline: dict[str, Any] | None = None
@@ -91,6 +100,7 @@ def stage(
     started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     folder = Path(evidence) if evidence else proj.evidence_dir / f"{env}_{run_id}"
+    mset = ops.migration_set(proj)  # read once: the manifest, every step and the gates use it
     package = EvidencePackage.create(
         folder,
         proj,
@@ -98,8 +108,10 @@ def stage(
         env=env,
         started=started.isoformat(timespec="seconds"),
         steps=STEPS,
+        migrations=mset,
     )
     run = _Run(proj, env, run_id, started, rehearse_rollback, confirm, fan_out(emit, package.log))
+    run.mset = mset
     steps = run.steps
     with ExitStack() as stack:
         stopped_by: str | None = None
@@ -149,7 +161,7 @@ def _ask_once(run: _Run) -> PggateError | None:
 
     The question names the migrations to apply and, with ``--rehearse-rollback``, the
     rollback and every down statement that drops data. The answer pre-approves exactly
-    those questions of ``api.migrate``/``api.rollback``; any other question (the plan
+    those questions of ``operations.migrate``/``rollback``; any other question (the plan
     changed under the run) is refused. Time spent here is in no step's duration.
     """
     try:
@@ -189,16 +201,13 @@ def _answer(run: _Run, question: str) -> bool:
 
 def _run_questions(run: _Run) -> tuple[list[str], str | None]:
     """What ``migrate`` and the rehearsal would ask, and the one question covering them all."""
-    from .migrations.files import load_folder
-    from .migrations.history import History
     from .migrations.rollback import lossy_downs
     from .migrations.runner import plan
 
-    assert run.session is not None
-    environment = run.session.target.environment
-    url = run.session.target.masked_url
-    mset = load_folder(run.project.migrations_dir, run.project.root)
-    history = History(run.session.conn, run.project.settings.project.history_table)
+    environment = _session(run).target.environment
+    url = _session(run).target.masked_url
+    mset = _files(run)
+    history = ops.history(_session(run))
     applied = history.applied()
     before = applied[-1].version if applied else "0"
     pending = list(plan(mset.migrations, history).pending)
@@ -207,9 +216,9 @@ def _run_questions(run: _Run) -> tuple[list[str], str | None]:
     # Without a down somewhere the rehearsal is not applicable (step 8 says so): nothing to ask.
     rehearse = run.rehearse_rollback and all(m.down_sql is not None for m in pending)
     lossy = lossy_downs(list(reversed(pending))) if rehearse else []
-    questions = [api.migrate_question(run.env, url, len(pending))]
+    questions = [ops.migrate_question(run.env, url, len(pending))]
     if rehearse:
-        questions.append(api.rollback_question(run.env, len(pending), before, lossy))
+        questions.append(ops.rollback_question(run.env, len(pending), before, lossy))
     if not environment.confirm and not lossy:
         return questions, None
     versions = ", ".join(m.version for m in pending)
@@ -308,15 +317,13 @@ def _error_findings(step: str, exc: PggateError) -> tuple[Finding, ...]:
 
 
 def _environment(run: _Run, stack: ExitStack) -> StepResult:
-    from .check_env import inspect_environment
-
     run.session = stack.enter_context(open_session(run.project, run.env, emit=run.emit))
-    report = inspect_environment(run.session)
+    report = ops.check_env(run.session)
     return StepResult("environment", report.status, findings=report.findings, data=report.to_dict())
 
 
 def _validate(run: _Run, stack: ExitStack) -> StepResult:
-    result = api.validate(run.project, run.env, emit=run.emit)
+    result = run.validated = ops.validate(run.project, _files(run), _session(run))
     data = {"files": len(result.migrations), "checked_history": result.checked_history}
     return StepResult("validate", status_of(result.findings), findings=result.findings, data=data)
 
@@ -324,14 +331,12 @@ def _validate(run: _Run, stack: ExitStack) -> StepResult:
 def _baseline(run: _Run, stack: ExitStack) -> StepResult:
     from .checks import perf
     from .checks.context import CheckContext
-    from .migrations.history import History
     from .schema import fingerprint
     from .schema.snapshot import take
 
-    assert run.session is not None
-    conn = run.session.conn
+    conn = _session(run).conn
     settings = run.project.settings.project
-    applied = History(conn, settings.history_table).applied()
+    applied = ops.history(_session(run)).applied()
     run.version_before = applied[-1].version if applied else "0"
     snapshot = take(conn, exclude_schemas=[settings.history_schema])
     run.artifacts["schema_before"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
@@ -355,9 +360,7 @@ def _baseline(run: _Run, stack: ExitStack) -> StepResult:
 def _migrate(run: _Run, stack: ExitStack) -> StepResult:
     if run.refusal is not None:
         raise run.refusal
-    result = api.migrate(
-        run.project, run.env, confirm=_approved(run), emit=run.emit, run_id=run.run_id
-    )
+    result = _forward(run, run.run_id)
     run.applied = list(result.applied)
     run.fingerprint_after = _fingerprint(run)
     data = {**result.to_dict(), "fingerprint": run.fingerprint_after}
@@ -374,8 +377,8 @@ def _gates(step: str) -> Callable[[_Run, ExitStack], StepResult]:
 
         selected = list(gates_of_step(step))
         options = {"perf_baseline": run.perf_baseline} if run.perf_baseline else {}
-        result: VerifyResult = api.verify(
-            run.project, run.env, selected, emit=run.emit, options=options
+        result: VerifyResult = ops.verify(
+            _session(run), selected, options=options, migrations=run.mset
         )
         data = {"titles": _titles(result), "verified": _verified(result)}
         return StepResult(step, result.status, gates=result.gates, data=data)
@@ -425,9 +428,7 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
     missing = _without_down(run)
     if missing:
         return _rehearsal_not_applicable(missing)
-    back = api.rollback(
-        run.project, run.env, to=run.version_before, confirm=_approved(run), emit=run.emit
-    )
+    back = ops.rollback(_session(run), _files(run), to=run.version_before, confirm=_approved(run))
     findings = [] if back.proven else [_unproven_rollback(run, back.proof)]
     data: dict[str, Any] = {
         "to": run.version_before,
@@ -436,13 +437,7 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
         "fingerprint_first": run.fingerprint_after,
     }
     try:
-        forward = api.migrate(
-            run.project,
-            run.env,
-            confirm=_approved(run),
-            emit=run.emit,
-            run_id=f"{run.run_id}-reapply",
-        )
+        forward = _forward(run, f"{run.run_id}-reapply")
     except PggateError as exc:
         # What the rollback left behind often breaks the way forward: keep its proof and diff.
         data.update(reapplied=[], identical=False, reapply_error=exc.to_dict())
@@ -503,10 +498,8 @@ def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
 
 def _without_down(run: _Run) -> list[str]:
     """Files this run applied that have no down section (Supabase migrations never do)."""
-    from .migrations.files import load_folder
-
-    mset = load_folder(run.project.migrations_dir, run.project.root)
     applied = {row["version"] for row in run.applied}
+    mset = _files(run)
     return [m.shown for m in mset.migrations if m.version in applied and m.down_sql is None]
 
 
@@ -532,12 +525,30 @@ def _rehearsal_not_applicable(missing: list[str]) -> StepResult:
     return StepResult("rollback", Status.SKIP, findings=(found,), data=data)
 
 
+def _session(run: _Run) -> Session:
+    assert run.session is not None, "the environment step opens the session"
+    return run.session
+
+
+def _files(run: _Run) -> MigrationSet:
+    assert run.mset is not None, "stage reads the migration files first"
+    return run.mset
+
+
+def _forward(run: _Run, run_id: str) -> MigrateResult:
+    """Apply the pending migrations on the run's session (the files validated once)."""
+    return ops.migrate(
+        _session(run), _files(run), confirm=_approved(run), run_id=run_id, validated=run.validated
+    )
+
+
 def _fingerprint(run: _Run) -> str:
     from .schema import fingerprint
     from .schema.snapshot import take
 
-    assert run.session is not None
-    snapshot = take(run.session.conn, exclude_schemas=[run.project.settings.project.history_schema])
+    snapshot = take(
+        _session(run).conn, exclude_schemas=[run.project.settings.project.history_schema]
+    )
     run.artifacts["schema_after"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
     return fingerprint.of(snapshot)
 

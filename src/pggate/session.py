@@ -49,6 +49,18 @@ class Session:
         self._extra.append(conn)
         return conn
 
+    def reset(self) -> None:
+        """Back to the connection's starting settings and role after a step that changed them.
+
+        A step (the runner's timeouts, a migration's ``SET``) must not leak into the next one
+        on a session held for a whole run. Not ``DISCARD ALL``: that would drop the driver's
+        prepared statements. A broken connection is left for the next step to report.
+        """
+        idle = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if self.conn.closed or self.conn.broken or not idle:
+            return
+        self.conn.execute("reset all; reset role")
+
     @property
     def lock_timeout(self) -> float | None:
         """The environment's ``lock_timeout`` in seconds."""

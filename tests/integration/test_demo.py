@@ -4,7 +4,12 @@ import json
 from pathlib import Path
 
 
-def test_demo_stages_the_example_on_a_throwaway_server(cli):
+def test_demo_stages_the_example_on_a_throwaway_server(cli, monkeypatch):
+    from pggate.migrations import files
+
+    loads = []
+    real_load = files.load_folder
+    monkeypatch.setattr(files, "load_folder", lambda *a, **k: loads.append(a) or real_load(*a, **k))
     result = cli("demo", "--format", "json")
     assert result.exit_code == 0, result.output
     data = result.json()
@@ -14,6 +19,13 @@ def test_demo_stages_the_example_on_a_throwaway_server(cli):
     assert applied and applied == sorted(applied)
     assert steps["rollback"]["status"] == "pass" and steps["rollback"]["data"]["identical"]
     folder = Path(data["evidence_dir"])
+    # One session for the whole run: one server start, one shim install, the files read once
+    # (the rehearsal rolls back, re-runs the health gates and migrates forward on it too).
+    events = [json.loads(line)["kind"] for line in (folder / "run.log").read_text().splitlines()]
+    assert events.count("server.starting") == 1, events
+    assert events.count("supabase.shim") == 1, events
+    assert events.count("server.connected") == 1, events
+    assert len(loads) == 1
     assert (folder / "report.md").read_text().count("## ") >= 9
     assert json.loads((folder / "manifest.json").read_text())["verdict"] == "GO"
     demo = Path(data["demo_folder"])

@@ -22,6 +22,7 @@ from ..events import NULL_EMIT, Emit
 if TYPE_CHECKING:
     import psycopg
 
+    from ..migrations.files import MigrationSet
     from ..session import Session
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -251,6 +252,7 @@ class CheckContext:
     session: Session | None = None
     emit: Emit = NULL_EMIT
     options: dict[str, Any] = field(default_factory=dict)
+    migrations: MigrationSet | None = None  # the run's migration files, when already loaded
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property

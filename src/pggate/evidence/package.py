@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .. import __version__
 from ..config import Project
@@ -38,6 +38,9 @@ from ..errors import ConfigError, PggateError
 from ..events import Event
 from ..masking import mask_data
 from ..results import RunResult, Status, StepResult, count_by_severity
+
+if TYPE_CHECKING:
+    from ..migrations.files import MigrationSet
 
 REPORTS = ("report.md", "report.html", "junit.xml", "report.json")
 FORMATS = {"md": "report.md", "html": "report.html", "junit": "junit.xml", "json": "report.json"}
@@ -73,11 +76,24 @@ class EvidencePackage:
 
     @classmethod
     def create(
-        cls, folder: Path, project: Project, *, run_id: str, env: str, started: str, steps: Any
+        cls,
+        folder: Path,
+        project: Project,
+        *,
+        run_id: str,
+        env: str,
+        started: str,
+        steps: Any,
+        migrations: MigrationSet | None = None,
     ) -> EvidencePackage:
-        """Claim ``folder`` for this run by creating its manifest; refuse one holding another run."""
+        """Claim ``folder`` for this run by creating its manifest; refuse one holding another run.
+
+        ``migrations``: the run's migration files (read here only when the run has none).
+        """
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = _first_manifest(project, run_id=run_id, env=env, started=started, steps=steps)
+        manifest = _first_manifest(
+            project, run_id=run_id, env=env, started=started, steps=steps, mset=migrations
+        )
         _claim(folder, manifest)
         (folder / "steps").mkdir(exist_ok=True)
         package = cls(folder, manifest)
@@ -172,7 +188,13 @@ def _step_entry(result: StepResult, file: str) -> dict[str, Any]:
 
 
 def _first_manifest(
-    project: Project, *, run_id: str, env: str, started: str, steps: Any
+    project: Project,
+    *,
+    run_id: str,
+    env: str,
+    started: str,
+    steps: Any,
+    mset: MigrationSet | None = None,
 ) -> dict[str, Any]:
     """What is known before the first step: the run, the tools, the files; no step yet."""
     return {
@@ -186,15 +208,17 @@ def _first_manifest(
         "python_version": sys.version.split()[0],
         "project": project.root.name,
         "git": _git(project.root),
-        "migrations": _migrations(project),
+        "migrations": _migrations(project, mset),
         "steps": [],
     }
 
 
-def _migrations(project: Project) -> list[dict[str, Any]]:
+def _migrations(project: Project, mset: MigrationSet | None) -> list[dict[str, Any]]:
     from ..migrations.files import load_folder
 
     try:
+        if mset is None:
+            mset = load_folder(project.migrations_dir, project.root)
         return [
             {
                 "version": m.version,
@@ -203,7 +227,7 @@ def _migrations(project: Project) -> list[dict[str, Any]]:
                 "checksum": m.checksum,
                 "down": m.down_sql is not None,
             }
-            for m in load_folder(project.migrations_dir, project.root).migrations
+            for m in mset.migrations
         ]
     except PggateError as exc:  # a broken folder is reported by the validate step already
         return [{"error": exc.message}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...migrations.files import load_folder
+from ...migrations.files import MigrationSet, load_folder
 from ...migrations.history import History
 from ..context import CheckContext
 
@@ -12,6 +12,8 @@ def history(ctx: CheckContext) -> History:
     return History(ctx.conn, ctx.project.settings.project.history_table)
 
 
-def migration_set(ctx: CheckContext):  # noqa: ANN201
-    """The project's migration files."""
-    return load_folder(ctx.project.migrations_dir, ctx.project.root)
+def migration_set(ctx: CheckContext) -> MigrationSet:
+    """The project's migration files: the run's, when it loaded them already."""
+    if ctx.migrations is None:
+        ctx.migrations = load_folder(ctx.project.migrations_dir, ctx.project.root)
+    return ctx.migrations
