@@ -161,17 +161,24 @@ class QueryCheck(Check):
     """The common shape: a catalog query whose every row is one finding.
 
     The finding's object is the row's ``name``; its message and hint are ``message`` and
-    ``hint`` with the row's columns formatted in (``"{name} has no index"``).
+    ``hint`` with the row's columns formatted in (``"{name} has no index"``); the columns
+    named in ``details`` go into the finding's details.
     """
 
     abstract = True
     message: ClassVar[str]
     hint: ClassVar[str] = ""
+    details: ClassVar[tuple[str, ...]] = ()
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         """One finding per row."""
         for row in rows:
-            yield self.finding(row["name"], self.message.format(**row), self.hint.format(**row))
+            yield self.finding(
+                row["name"],
+                self.message.format(**row),
+                self.hint.format(**row),
+                **{column: row[column] for column in self.details},
+            )
 
 
 class GateCheck(Check):

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from ...results import Finding, Severity
-from ..base import Check
+from ...results import Severity
+from ..base import QueryCheck
 from ..context import CheckContext
 
 # Functions of an exposed schema without ``search_path`` in their settings, minus those an
@@ -20,7 +19,7 @@ MUTABLE_SEARCH_PATH = """
 """
 
 
-class DefinerWithoutSearchPath(Check):
+class DefinerWithoutSearchPath(QueryCheck):
     """SECURITY DEFINER function in an exposed schema without a fixed ``search_path``.
 
     **Problem**: the function runs with its owner's rights but resolves names through the
@@ -36,15 +35,9 @@ class DefinerWithoutSearchPath(Check):
     gate = "functions"
     severity = Severity.ERROR
     verified = "every SECURITY DEFINER function in an exposed schema pins its `search_path`"
+    message = "SECURITY DEFINER function {name} has no fixed search_path"
+    hint = "alter function {name} set search_path = '' (and schema-qualify its names)"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         params = {**ctx.params(), "definer": True}
         return ctx.conn.execute(MUTABLE_SEARCH_PATH, params).fetchall()
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"SECURITY DEFINER function {row['name']} has no fixed search_path",
-                f"alter function {row['name']} set search_path = '' (and schema-qualify its names)",
-            )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import Check
+from ..base import QueryCheck
 from ..context import CheckContext
 from .contract import contract
 
 
-class ContractCheck(Check):
+class ContractCheck(QueryCheck):
     """A check of one part of the identity contract."""
 
     abstract = True

@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from ...results import Finding, Severity
-from ..context import CheckContext
+from ...results import Severity
 from ._base import ContractCheck
 
 
@@ -22,11 +18,5 @@ class RequiredTableMissing(ContractCheck):
     severity = Severity.ERROR
     verified = "every table of the identity contract exists"
     query = "select t as name from jsonb_array_elements_text(%(tables)s::jsonb) t where to_regclass(t) is null order by 1"
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"required table {row['name']} does not exist",
-                f"create {row['name']} in a migration",
-            )
+    message = "required table {name} does not exist"
+    hint = "create {name} in a migration"

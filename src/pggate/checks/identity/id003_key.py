@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from ...results import Finding, Severity
-from ..context import CheckContext
+from ...results import Severity
 from ._base import ContractCheck
 
 
@@ -35,11 +31,5 @@ class RequiredKeyMissing(ContractCheck):
                   = (select array_agg(c order by c) from unnest(k.columns) c))
         order by 1
     """
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"no primary key or unique index on {row['name']}",
-                f"add a unique constraint on {row['name']}",
-            )
+    message = "no primary key or unique index on {name}"
+    hint = "add a unique constraint on {name}"

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from ...results import Finding, Severity
-from ..base import Check
+from ...results import Severity
+from ..base import QueryCheck
 from ..context import CheckContext
 
 
-class RlsNoPolicy(Check):
+class RlsNoPolicy(QueryCheck):
     """Tenant-scoped (or exposed) table with RLS enabled and no policy at all.
 
     **Problem**: RLS with no policy denies every row to every non-owner role. The table is
@@ -25,6 +24,8 @@ class RlsNoPolicy(Check):
     gate = "rls"
     severity = Severity.WARNING
     verified = "every table with row-level security has a policy"
+    message = "{name} has RLS enabled but no policy: every row is denied"
+    hint = "add policies for the commands the API needs (select, insert, update, delete)"
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         # From what the context reads anyway: the tables (one pass over pg_class) and the
@@ -35,11 +36,3 @@ class RlsNoPolicy(Check):
             for t in ctx.table_security()
             if t.rls and (t.reachable or t.tenant) and t.qualified not in with_policies
         ]
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"{row['name']} has RLS enabled but no policy: every row is denied",
-                "add policies for the commands the API needs (select, insert, update, delete)",
-            )

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from ...results import Finding, Severity
-from ..base import Check
+from ...results import Severity
+from ..base import QueryCheck
 from ..context import CheckContext
 
 USER_METADATA = re.compile(r"user_meta_?data", re.IGNORECASE)
 
 
-class TrustsUserMetadata(Check):
+class TrustsUserMetadata(QueryCheck):
     """Policy that trusts ``user_metadata`` from the JWT.
 
     **Problem**: in Supabase, ``user_metadata`` (``raw_user_meta_data``) is editable by the
@@ -27,6 +26,9 @@ class TrustsUserMetadata(Check):
     gate = "rls"
     severity = Severity.ERROR
     verified = "no policy trusts `user_metadata` from the JWT"
+    message = "policy {policy} on {name} reads user_metadata, which the user can edit"
+    hint = "use a memberships table or app_metadata instead"
+    details = ("policy",)
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         return [
@@ -34,16 +36,6 @@ class TrustsUserMetadata(Check):
             for p in ctx.policies()
             if p["api"] and _reads_user_metadata(p["using_expr"] + " " + p["check_expr"])
         ]
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"policy {row['policy']} on {row['name']} reads user_metadata, "
-                "which the user can edit",
-                "use a memberships table or app_metadata instead",
-                policy=row["policy"],
-            )
 
 
 @lru_cache(maxsize=4096)

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from ...results import Finding, Severity
-from ..base import Check
-from ..context import CheckContext
+from ...results import Severity
+from ..base import QueryCheck
 
 
-class PolicyColumnUnindexed(Check):
+class PolicyColumnUnindexed(QueryCheck):
     """Column a tenant table's policy filters on, with no index leading with it.
 
     **Problem**: every query through the API adds the policy's condition; without an index on
@@ -50,10 +46,5 @@ class PolicyColumnUnindexed(Check):
         order by 1
     """
 
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"policies on {row['table_name']} filter on {row['column_name']}, which no index leads with",
-                f"create index concurrently on {row['table_name']} ({row['column_name']})",
-            )
+    message = "policies on {table_name} filter on {column_name}, which no index leads with"
+    hint = "create index concurrently on {table_name} ({column_name})"

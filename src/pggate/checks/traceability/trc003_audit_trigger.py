@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from ...results import Finding, Severity
-from ..base import Check
+from ...results import Severity
+from ..base import QueryCheck
 from ..context import CheckContext
 
 
-class AuditTriggerMissing(Check):
+class AuditTriggerMissing(QueryCheck):
     """Table that must be audited has no audit trigger.
 
     **Problem**: ``[gates.traceability] audited_tables`` (a list, or ``"all"`` for every
@@ -35,6 +34,11 @@ class AuditTriggerMissing(Check):
                             and strpos(p.proname, %(audit_function)s) > 0)
         order by 1
     """
+    message = "{name} must be audited but has no audit trigger"
+    hint = (
+        "create trigger ... after insert or update or delete on {name} "
+        "for each row execute function <your audit function>()"
+    )
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         from . import config
@@ -62,12 +66,3 @@ class AuditTriggerMissing(Check):
             (sorted(names),),
         ).fetchall()
         return [r["oid"] for r in rows]
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"{row['name']} must be audited but has no audit trigger",
-                f"create trigger ... after insert or update or delete on {row['name']} "
-                "for each row execute function <your audit function>()",
-            )

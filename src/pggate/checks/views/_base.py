@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..base import Check
+from ..base import QueryCheck
 from ..context import CheckContext, array_literal
 
 
-class ViewCheck(Check):
+class ViewCheck(QueryCheck):
     """A check whose query reads the exposed views of ``kinds`` through ``%(view_oids)s``.
 
     The views come from ``ctx.exposed_views()`` (one query shared by the gate), so no check

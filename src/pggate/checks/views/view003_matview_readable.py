@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from ...results import Finding, Severity
-from ..context import CheckContext
+from ...results import Severity
 from ._base import ViewCheck
 
 
@@ -36,10 +32,5 @@ class MaterializedViewReadable(ViewCheck):
         order by 1
     """
 
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"materialized view {row['name']} (no RLS) is readable by {row['roles']}",
-                f"revoke select on {row['name']} from {row['roles']}, or move it out of the exposed schemas",  # noqa: S608 - advice text, never executed
-            )
+    message = "materialized view {name} (no RLS) is readable by {roles}"
+    hint = "revoke select on {name} from {roles}, or move it out of the exposed schemas"  # noqa: S608
