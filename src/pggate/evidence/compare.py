@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import Finding, worst_first
-from .package import Evidence, write_json
+from .reader import Evidence, write_json
 
 FILE = "compare.json"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..masking import mask, mask_data
-from .package import FORMATS, Evidence
+from .reader import FORMATS, Evidence
 from .view import ReportView
 
 

@@ -23,7 +23,7 @@ from ..results import (
     worst_first,
 )
 from .isolation import IsolationView, isolation_view
-from .package import Evidence
+from .reader import Evidence
 
 APPROVERS = ("Release engineer", "Database owner", "Security reviewer", "Product owner")
 STEP_TITLES = {
