@@ -230,11 +230,6 @@ def behind_transaction_pooler(conn: psycopg.Connection[Any]) -> bool:
     return len(pids) > 1
 
 
-def quote_ident(name: str) -> sql.Identifier:
-    """``schema.table`` (or a plain name) as a safely quoted identifier."""
-    return sql.Identifier(*split_qualified(name))
-
-
 def split_qualified(name: str) -> tuple[str, ...]:
     """``'public.tasks'`` -> ``('public', 'tasks')``; quoted parts keep their dots."""
     parts, current, quoted, index = [], "", False, 0

@@ -36,12 +36,6 @@ class PggateError(Exception):
         return data
 
 
-class UsageError(PggateError):
-    """Bad command-line usage (exit 2)."""
-
-    exit_code = 2
-
-
 class ConfigError(PggateError):
     """The project file, an environment or an env file is wrong (exit 2)."""
 

@@ -16,7 +16,7 @@ from typing import Any
 class Event:
     """Something that happened, with the data a renderer or log needs.
 
-    ``kind`` is dotted: ``step.started``, ``migration.applied``, ``check.finished``.
+    ``kind`` is dotted: ``step.started``, ``gate.finished``, ``migrate.progress``.
     ``total``/``done`` let a renderer draw a progress bar.
     """
 

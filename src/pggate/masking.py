@@ -12,7 +12,6 @@ Two layers, because either alone leaks:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -96,8 +95,3 @@ def mask_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [mask_data(v) for v in value]
     return value
-
-
-def mask_all(lines: Iterable[str]) -> list[str]:
-    """``mask`` over several strings."""
-    return [mask(line) for line in lines]
