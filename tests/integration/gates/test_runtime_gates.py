@@ -57,10 +57,41 @@ def test_bench_compare_names_the_slower_query(cli, project, db):
     db.execute(SCHEMA)
     root = _files(project(extra_toml="[gates.perf]\nrepeat = 7\n"), BENCH)
     assert cli("bench", "--env", "test", "--save", "v1", cwd=root).exit_code == 0
+    # An unmistakable regression: without its index the query scans 50 000 rows, and it also
+    # sleeps 60 ms, far above the 1 ms noise floor however fast or loaded the machine is.
     db.execute("drop index public.events_org_idx")
+    slow = "-- params: org=7\nselect count(*), pg_sleep(0.06) from public.events where org = {org}::int\n"
+    _files(root, {"checks/bench/count_by_org.sql": slow})
     result = cli("bench", "--env", "test", "--compare", "v1", cwd=root)
     assert result.exit_code == 1, result.output
     assert "PRF001" in result.stdout and "count_by_org.sql" in result.stdout
+
+
+def _measured(median: float, p95: float | None = None, nodes=("Index Scan on public.events",)):
+    from pggate.checks.perf.measure import Measurement
+
+    return Measurement(
+        "q.sql", median, p95 if p95 is not None else median * 1.05, median, 7, 1.0, nodes
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "slower"),
+    [
+        (_measured(2.0), _measured(2.1), False),  # +5%: under the 10% threshold
+        (_measured(0.2), _measured(0.9), False),  # +350% but +0.7 ms: under the 1 ms noise floor
+        (_measured(10.0, p95=14.0), _measured(13.0), False),  # inside the baseline's own p95
+        (_measured(10.0), _measured(12.0), True),  # +20% and +2 ms, beyond the p95
+        (_measured(0.5), _measured(60.0), True),
+    ],
+)
+def test_the_slower_rule_on_recorded_timings(before, after, slower):
+    # The comparison logic itself, on recorded numbers: no timing of this machine involved.
+    from pggate.checks.perf import PerfConfig
+    from pggate.checks.perf.prf001_slower import Slower
+
+    found = Slower.compare(before, after, PerfConfig())
+    assert [f.check for f in found] == (["PRF001"] if slower else [])
 
 
 def test_verify_perf_without_a_baseline_is_skipped_not_passed(cli, project, db):
