@@ -29,9 +29,12 @@ load_all()
 
 def test_every_id_in_the_source_is_in_the_catalogue():
     retired = aliases()
+    families = {e.family for e in CATALOGUE.values()}  # not "HS256" and the like
     unknown = {}
     for path in SRC.rglob("*.py"):
         for found in ID_LITERAL.findall(path.read_text()):
+            if found[:-3] not in families:
+                continue
             if found not in CATALOGUE and found not in retired:
                 unknown.setdefault(found, str(path.relative_to(REPO)))
     assert not unknown, f"ids used but not declared in pggate/catalogue.py: {unknown}"
