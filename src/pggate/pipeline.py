@@ -311,7 +311,7 @@ def _error_findings(step: str, exc: PggateError) -> tuple[Finding, ...]:
             exc.hint or "",
             file=failure.get("file"),
             line=failure.get("line"),
-            **details,
+            details=details,
         ),
     )
 

@@ -179,6 +179,13 @@ def test_a_failed_migration_is_no_go_and_the_report_names_file_and_line(
         s["step"]: s["status"] for s in json.loads((folder / "manifest.json").read_text())["steps"]
     }
     assert steps["migrate"] == "fail" or steps["migrate"] == "error"
+    migrate = json.loads((folder / "steps" / "04_migrate.json").read_text())
+    [failed] = migrate["findings"]
+    assert (failed["check"], failed["line"], failed["details"]["sqlstate"]) == (
+        "MIG012",
+        3,
+        "42P01",
+    )
     assert steps["security"] == steps["rollback"] == "skip" and steps["report"] == "pass"
     assert "::error file=supabase/migrations/20991231000000_broken.sql,line=3" in result.stdout
     assert "**Verdict: NO-GO**" in summary_file.read_text()
