@@ -94,5 +94,5 @@ def test_status_still_sees_drift_after_a_cached_clean_check(cli, project, db):
     assert cached and cached["value"].startswith("001:")
     db.execute("alter table public.items add column sneaky text")
     drifted = cli("status", "--env", "test", "--format", "json", cwd=root).json()
-    assert [f["check"] for f in drifted["schema_drift"]] == ["MIG011"]
+    assert [f["check"] for f in drifted["schema_drift"]] == ["TRC002"]
     assert "sneaky" in drifted["schema_drift"][0]["message"]
