@@ -43,6 +43,9 @@ def test_every_id_in_the_source_is_in_the_catalogue():
 def test_findings_are_made_from_catalogue_entries_only():
     # Finding(...) by hand would let an id (and its severity) live outside the catalogue.
     allowed = {"results.py", "catalogue.py", "checks/base.py"}
+    # The report shows a step that could not run as an item whose "check" is the error's
+    # type (MigrationFailed), not a finding id.
+    allowed.add("evidence/view.py")
     by_hand = [
         str(p.relative_to(SRC))
         for p in SRC.rglob("*.py")
@@ -133,7 +136,7 @@ def _todos(check_id: str, cases_dir: Path = REPO / "tests" / "checks" / "cases")
     cls = REGISTRY[check_id]
     left = [
         part
-        for part in ("__doc__", "query", "message", "hint")
+        for part in ("__doc__", "verified", "query", "message", "hint")
         if "TODO" in str(getattr(cls, part, "") or "")
     ]
     cases = cases_dir / f"{check_id}.yml"
@@ -167,6 +170,7 @@ def test_the_scaffold_writes_a_check_that_the_tests_then_describe(tmp_path):
         assert CATALOGUE["RLS990"].cases == "tests/checks/cases/RLS990.yml"
         assert _todos("RLS990", cases.parent) == [
             "__doc__",
+            "verified",
             "query",
             "message",
             "hint",

@@ -63,8 +63,8 @@ def test_rbk001_stays_when_what_the_down_left_makes_the_reapply_fail(project, db
     )
     result = pipeline.stage(root, "test", rehearse_rollback=True, confirm=lambda _q: True)
     step = next(s for s in result.steps if s.step == "rollback")
-    assert str(step.status) == "error" and step.error["error"] == "MigrationFailed"
-    assert [f.check for f in step.findings] == ["RBK001"]
+    assert [f.check for f in step.findings] == ["RBK001", "RBK002"]
+    assert "failed" in step.findings[1].message and step.data["reapply_error"]
     assert result.verdict == "NO-GO"
     assert _tables(db) == {"log", "b"}  # the failed reapply was rolled back; b was left
 

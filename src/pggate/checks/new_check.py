@@ -37,6 +37,7 @@ class {class_name}(QueryCheck):
     id = "{check_id}"
     gate = "{gate}"
     severity = Severity.WARNING  # TODO: ERROR when it must stop a promotion
+    verified = "TODO: what a run that finds nothing proves, lower case, no full stop"
     # One set-based catalog query for all objects (never one per table); one row per finding,
     # its object in ``name``. ctx.params() binds exposed_schemas, tenant_oids, ...
     query = """
