@@ -145,8 +145,16 @@ class _Writer:
     irreversible: list[str] = field(default_factory=list)
     data_loss: list[str] = field(default_factory=list)
 
+    _roles: set[str] | None = None
+
     def emit(self, statement: str) -> None:
         self.out.append(statement.rstrip(";") + ";")
+
+    def roles(self) -> set[str]:
+        """Every grantee in the schema before (computed once)."""
+        if self._roles is None:
+            self._roles = _roles_in(self.diff.before)
+        return self._roles
 
 
 def derive(
@@ -477,9 +485,22 @@ def _routine_name(text: str) -> str:
     return ".".join(parts if len(parts) == 2 else ["public", *parts])
 
 
+_COLUMNS_BY_TABLE: dict[int, tuple[Snapshot, dict[str, list[tuple[str, dict[str, Any]]]]]] = {}
+
+
 def _columns_of(snapshot: Snapshot, table: str) -> list[tuple[str, dict[str, Any]]]:
-    columns = [(k, p) for k, p in snapshot.get("columns", {}).items() if _table_of(k) == table]
-    return sorted(columns, key=lambda item: item[1].get("position", 0))
+    """Columns of ``table`` in position order (grouped once per snapshot: linear, not N x M)."""
+    cached = _COLUMNS_BY_TABLE.get(id(snapshot))
+    if cached is None or cached[0] is not snapshot:
+        grouped: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for key, props in snapshot.get("columns", {}).items():
+            grouped.setdefault(_table_of(key), []).append((key, props))
+        for columns in grouped.values():
+            columns.sort(key=lambda item: item[1].get("position", 0))
+        _COLUMNS_BY_TABLE.clear()  # one snapshot at a time: memory stays flat
+        cached = (snapshot, grouped)
+        _COLUMNS_BY_TABLE[id(snapshot)] = cached
+    return cached[1].get(table, [])
 
 
 def _column_sql(key: str, props: dict[str, Any]) -> str:
@@ -565,9 +586,7 @@ def _constraints_and_indexes(w: _Writer) -> None:
     recreated = set(d.removed("relations"))
     # Constraints of a recreated table come back with it, whatever their kind.
     todo += [
-        k
-        for k in d.before.get("constraints", {})
-        if _table_of(k) in recreated and k not in todo and _kind_ok(d, k)
+        k for k in d.before.get("constraints", {}) if _table_of(k) in recreated and _kind_ok(d, k)
     ]
     for key in sorted(set(todo), key=lambda k: _fk_last(d.before, k)):
         props = d.before["constraints"][key]
@@ -580,11 +599,7 @@ def _constraints_and_indexes(w: _Writer) -> None:
         w.emit(f"alter {target} add constraint {_ident_of(key)} {props['definition']}{valid}")
     constraint_indexes = _constraint_indexes(d.before)
     indexes = d.removed("indexes") + d.changed("indexes")
-    indexes += [
-        k
-        for k, p in d.before.get("indexes", {}).items()
-        if _index_table(p) in recreated and k not in indexes
-    ]
+    indexes += [k for k, p in d.before.get("indexes", {}).items() if _index_table(p) in recreated]
     for key in sorted(set(indexes)):
         if key not in constraint_indexes:
             w.emit(d.before["indexes"][key]["definition"])
@@ -721,7 +736,7 @@ def _restore_acl(w: _Writer, kind: str, word: str, key: str, before: Any, after:
             before_items.append(("", _PUBLIC_DEFAULT[kind], owner))
     grantees = {g for g, _, _ in after_items} | {g for g, _, _ in before_items}
     if after == "recreated":
-        grantees |= {"anon", "authenticated", "service_role"} & _roles_in(w.diff.before)
+        grantees |= {"anon", "authenticated", "service_role"} & w.roles()
     for grantee in sorted(grantees):
         w.emit(f"revoke all on {target} from {_grantee(grantee)}")
     for grantee, privileges, _ in before_items:
