@@ -137,3 +137,74 @@ def test_the_exit_code_is_the_first_failed_step_s_whatever_followed():
         StepResult("validate", Status.SKIP),
     )
     assert RunResult("r", "test", unreachable).exit_code() == 3
+
+
+def test_in_a_terminal_stage_asks_once_and_the_prompt_is_not_migrate_time(tmp_path, db_url):
+    """A real pseudo-terminal: one question for the whole rehearsed run, answered after a pause."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    example = example_on(tmp_path, db_url)
+    _confirm_environment(example)
+    leader, follower = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pggate",
+            "stage",
+            "--env",
+            "test",
+            "--rehearse-rollback",
+            "--evidence",
+            "evidence/run",
+        ],
+        cwd=example,
+        env={**environ, "COLUMNS": "200"},
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
+    os.close(follower)
+    seen, answered = b"", 0
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                seen += chunk
+            if seen.count(b"[y/N]") > answered:  # answer every question asked, and count them
+                time.sleep(2.0)  # the person reads the question
+                os.write(leader, b"y\n")
+                answered += 1
+            if process.poll() is not None and not ready:
+                break
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+        os.close(leader)
+    text = seen.decode(errors="replace")
+    assert process.returncode == 0, text[-3000:]
+    assert text.count("[y/N]") == 1, text
+    assert "roll them back to version 0" in text and "drop table" in text
+    migrate = json.loads(
+        next((example / "evidence" / "run" / "steps").glob("04_migrate.json")).read_text()
+    )
+    rollback = json.loads(
+        next((example / "evidence" / "run" / "steps").glob("08_rollback.json")).read_text()
+    )
+    assert rollback["status"] == "pass"
+    # The two seconds at the prompt are in no step: asked after validate finished and before
+    # the baseline started, between two timed steps.
+    assert text.index("validate") < text.index("[y/N]") < text.index("baseline")
+    assert "confirmed" in migrate["data"]
