@@ -96,7 +96,7 @@ CATALOGUE: tuple[Lint, ...] = (
         Severity.ERROR,
         "`BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `SAVEPOINT`, "
         "`RELEASE`, `PREPARE TRANSACTION`, `SET TRANSACTION` in a transactional file (up or "
-        "down section); the runner refuses them too",
+        "down section); `migrate` refuses such a file before touching the database",
         "none taken: it ends or splits the transaction pggate runs the file in, so what "
         "follows commits on its own and a failure no longer rolls the migration back",
         "delete the statement: pggate already runs the file in one transaction; a file that "
