@@ -111,27 +111,68 @@ class Environment(_Model):
         return value
 
 
-class Actor(_Model):
-    """``[tenancy.actor]``: how to act as a member of a tenant."""
+COMMANDS = ("select", "insert", "update", "delete")
 
+
+class Actor(_Model):
+    """``[tenancy.actor]`` or one ``[[tenancy.actors]]``: how to act as a member of a tenant.
+
+    ``setup`` and ``member_query`` default to ``None``: pggate builds them from
+    ``[tenancy]`` (the Supabase JWT claims; a query of the members table).
+    ``commands`` are what this kind of actor is expected to be able to do to its own
+    tenant's rows (a viewer: ``["select"]``); the positive path checks only those.
+    """
+
+    name: str = "member"
     role: str = "authenticated"
-    setup: str = (
-        "select set_config('request.jwt.claims', json_build_object("
-        "'sub', {user}, 'role', 'authenticated')::text, true)"
-    )
-    member_query: str = "select user_id from public.memberships where tenant_id = {tenant} limit 1"
+    setup: str | None = None
+    member_query: str | None = None
+    commands: list[str] = list(COMMANDS)
+
+    @field_validator("commands")
+    @classmethod
+    def _known_commands(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c.lower() not in COMMANDS]
+        if unknown:
+            raise ValueError(f"unknown command(s) {unknown}; use {', '.join(COMMANDS)}")
+        return [c.lower() for c in value]
 
 
 class Tenancy(_Model):
-    """``[tenancy]``: which tables are tenant-scoped and how a tenant is acted as."""
+    """``[tenancy]``: which tables are tenant-scoped and how a tenant is acted as.
+
+    A table's tenant is found, in order: ``table_columns`` (its own column named
+    there), ``roots`` (a tenant table: its primary key is the tenant), ``user_tables``
+    (the tenant is the user in that column), one of ``columns`` (or ``column``), then a
+    foreign key chain of at most ``fk_hops`` hops to a table whose tenant is known.
+    """
 
     column: str = "tenant_id"
+    columns: list[str] = []  # several tenant column names; when empty, ``column``
+    table_columns: dict[str, str] = {}  # "schema.table" = "its tenant column"
+    roots: list[str] = []  # tenant tables whose own primary key is the tenant
+    user_tables: dict[str, str] = {}  # "schema.table" = "its user column": the user is the tenant
+    parents: dict[str, str] = {}  # "schema.table" = "schema.parent": tenant through that FK
+    fk_hops: int = Field(default=3, ge=0, le=10)
+    members_table: str = "public.memberships"
+    member_column: str = "user_id"
     # None: found in the database (pgrst.db_schemas, else the schemas anon/authenticated were
     # granted USAGE on); a list overrides that, ``[]`` meaning nothing is exposed.
     exposed_schemas: list[str] | None = None
     tables: list[str] = []
     exclude: list[str] = []
     actor: Actor = Actor()
+    actors: list[Actor] = []
+
+    @property
+    def tenant_columns(self) -> list[str]:
+        """The tenant column names, in order of preference."""
+        return list(self.columns) or [self.column]
+
+    @property
+    def all_actors(self) -> list[Actor]:
+        """``[[tenancy.actors]]``, or the one ``[tenancy.actor]``."""
+        return list(self.actors) or [self.actor]
 
 
 class LintConfig(_Model):

@@ -84,14 +84,23 @@ def mask(text: str) -> str:
 
 
 def mask_data(value: Any) -> Any:
-    """``mask`` applied to every string inside JSON-like data (keys that look secret too)."""
+    """``mask`` applied to every string inside JSON-like data.
+
+    A scalar under a secret-looking key (``"password": ...``) is hidden too. Keys are never
+    changed, and what sits under a key naming an object (``"public.api_keys": {...}``, a
+    table's probe results) is data like any other: names are not secrets.
+    """
     if isinstance(value, str):
         return mask(value)
     if isinstance(value, dict):
-        return {
-            k: (MASK if isinstance(k, str) and _SECRET_DATA_KEY.search(k) and v else mask_data(v))
-            for k, v in value.items()
-        }
+        return {k: _masked_entry(k, v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [mask_data(v) for v in value]
     return value
+
+
+def _masked_entry(key: Any, value: Any) -> Any:
+    secret_key = isinstance(key, str) and "." not in key and _SECRET_DATA_KEY.search(key)
+    if secret_key and value and isinstance(value, str | int | float):
+        return MASK
+    return mask_data(value)

@@ -169,6 +169,7 @@ class VerifyResult:
     """What ``pggate verify`` returns: one ``GateResult`` per gate run."""
 
     gates: tuple[GateResult, ...]
+    warnings: tuple[str, ...] = ()  # what the verdict does not cover (pending migrations)
 
     @property
     def status(self) -> Status:
@@ -185,8 +186,14 @@ class VerifyResult:
         return 1 if self.status.rank >= Status.FAIL.rank else 0
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"status", "gates": [...]}``."""
-        return {"status": str(self.status), "gates": [g.to_dict() for g in self.gates]}
+        """``{"status", "gates": [...]}`` (and ``warnings`` when there are any)."""
+        data: dict[str, Any] = {
+            "status": str(self.status),
+            "gates": [g.to_dict() for g in self.gates],
+        }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,15 @@ def test_mask_data_masks_nested_strings_and_secret_keys():
     assert PLANTED not in str(masked)
     assert masked["password"] == "****"
     assert masked["sample_keys"] == [[1]]
+
+
+def test_names_are_not_secrets():
+    # a table called api_keys, its probe results, and a column named token in a summary
+    data = {
+        "tables": {"public.api_keys": {"read": "refused", "probes": [{"rows": 1}]}},
+        "api_keys": {"status": "proven"},
+        "object": "public.user_tokens",
+        "columns": ["token", "password_hash"],
+    }
+    assert mask_data(data) == data
+    assert mask_data({"api_key": "abc123"}) == {"api_key": "****"}

@@ -153,7 +153,7 @@ select c.oid::int as oid, n.nspname as schema, c.relname as table,
                                  where has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE')))
          as reachable,
        c.relname <> all(%(exclude)s)
-         and ((q.exposed and coalesce(%(tenant_column)s = any(cols.names), false))
+         and ((q.exposed and coalesce(cols.names::text[] && %(tenant_columns)s::text[], false))
               or q.name = any(%(extra_tables)s)) as tenant,
        cols.names as column_names,
        c.relrowsecurity as rls, c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner,
@@ -295,7 +295,7 @@ class CheckContext:
 
     def api_role_names(self) -> list[str]:
         """anon, authenticated and the actor role (whether or not they exist)."""
-        return sorted({*API_ROLES, self.tenancy.actor.role})
+        return sorted({*API_ROLES, *(a.role for a in self.tenancy.all_actors)})
 
     def _base_params(self) -> dict[str, Any]:
         tenancy = self.tenancy
@@ -310,9 +310,10 @@ class CheckContext:
                 *SUPABASE_SCHEMAS,
                 self.project.settings.project.history_schema,
             ],
-            "tenant_column": tenancy.column,
+            "tenant_column": tenancy.tenant_columns[0],
+            "tenant_columns": tenancy.tenant_columns,
             "exclude": [_plain(name) for name in tenancy.exclude],
-            "extra_tables": [_plain(name) for name in tenancy.tables],
+            "extra_tables": [_plain(name) for name in [*tenancy.tables, *tenancy.table_columns]],
             "actor_role": tenancy.actor.role,
         }
 
@@ -344,11 +345,23 @@ class CheckContext:
                     "table": t.table,
                     "qualified": t.qualified,
                     "name": t.name,
+                    "column": self._tenant_column(t),
                 }
                 for t in self._tables()
                 if t.tenant
             ]
         return self._cache["tenant_tables"]
+
+    def _tenant_column(self, table: Any) -> str | None:
+        """The table's tenant column (``None``: a ``[tenancy] tables`` entry with none).
+
+        Its ``table_columns`` entry, else the first configured tenant column it has.
+        """
+        tenancy = self.tenancy
+        mapped = {_plain(k): v for k, v in tenancy.table_columns.items()}.get(table.name)
+        present = {c for c in table.column_names if c}
+        wanted = [mapped] if mapped else tenancy.tenant_columns
+        return next((c for c in wanted if c in present), None)
 
     def exposed_tables(self) -> list[dict[str, Any]]:
         """Every table in an exposed schema (minus excluded)."""

@@ -106,6 +106,8 @@ def _render_bench(out: Output, result: Any) -> None:
 
 
 def _render(out: Output, result: Any) -> None:
+    from rich.markup import escape
+
     from .render import badge, findings_table
 
     ordered = sorted(result.gates, key=lambda g: -g.status.rank)
@@ -113,6 +115,12 @@ def _render(out: Output, result: Any) -> None:
         out.console.print(
             f"gate [bold]{gate.gate}[/bold]: {badge(gate.status)}  [dim]{gate.duration_ms:.0f} ms[/dim]"
         )
+        if gate.skipped:
+            out.console.print(f"  skipped: {escape(gate.skipped)}")
+        if gate.summary.get("proven"):  # the isolation proof: what it exercised
+            out.console.print(f"  {escape(gate.summary['proven'])}")
         if gate.findings:
             out.console.print(findings_table(gate.findings))
+    for warning in result.warnings:
+        out.console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     out.console.print(f"verify: {badge(result.status)}")

@@ -127,12 +127,22 @@ def test_the_example_passes_the_isolation_proof_for_real(cli, tmp_path, db_url):
     assert result.exit_code == 0, result.output
     gate = result.json()["gates"][0]
     assert gate["status"] == "pass", gate
-    assert gate["summary"]["tables"]["public.projects"] == {
-        "read": "ok (0 rows)",
-        "update": "ok (0 rows)",
-        "delete": "ok (0 rows)",
-        "insert": "ok (42501)",
-        "move": "ok (42501)",
+    summary = gate["summary"]
+    assert (
+        summary["proven"]
+        == f"proven {summary['tenant_tables']} of {summary['tenant_tables']} tables"
+    )
+    projects = summary["tables"]["public.projects"]
+    assert [projects[p].split(" ")[0] for p in ("read", "update", "delete", "insert", "move")] == [
+        "refused"
+    ] * 5
+    refusals = {
+        (p["probe"], p.get("sqlstate")) for p in projects["probes"] if p["result"] == "refused"
+    }
+    assert ("insert", "42501") in refusals and ("move", "42501") in refusals
+    assert {p["direction"] for p in projects["probes"]} - {"no user"} == {
+        "00000000-0000-0000-0000-00000000000a -> 00000000-0000-0000-0000-00000000000b",
+        "00000000-0000-0000-0000-00000000000b -> 00000000-0000-0000-0000-00000000000a",
     }
 
 

@@ -1,360 +1,452 @@
-"""The probes of the isolation proof, each in its own savepoint.
+"""The probes of the isolation proof, each in its own savepoint rolled back right after it.
 
-All statements run inside the gate's rolled-back transaction. Probing as the
-actor: read B's rows (must see none), update and delete B's rows (must touch
-none), insert a copy of one of A's rows into B and move one of A's rows to B
-(must fail with 42501). Identifiers go through ``psycopg.sql``; tenant values
-are parameters.
+For every actor and both directions (a member of A against B's rows, a member of B
+against A's), on every tenant-scoped table: read B's rows (must see none), update
+and delete them (must touch none), insert a valid row of B and move one of A's rows
+to B (both must be refused). Then the positive path: for each command the actor is
+granted and expected to do, it must be able to do it to its own tenant's rows. The
+rows acted on are addressed by ``ctid`` (``rows.py``), found or made as the
+connecting role before the actor takes over.
+
+Outcomes: ``refused`` (42501, or a constraint or trigger: its SQLSTATE and message are
+kept), ``leak``, ``error`` (the policy failed for the actor: RLS030) and ``unproven``
+(no row to act on, with the reason).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from ...db import set_local_role
-from ...results import Finding, Severity
-from ..actor import act_as, find_member, role_exists, tenants_with_rows
-from ..context import CheckContext
+from ...config import Actor
+from ...db import rolled_back, set_local_role
+from ...results import Finding
+from ..actor import act_as
 from .rls010_read import CrossTenantRead
 from .rls011_change import CrossTenantChange
 from .rls012_insert import CrossTenantInsert
-from .rls013_vacuous import Vacuous
+from .rls030_policy_error import PolicyError
+from .rls031_positive_path import OwnRowsImpossible
+from .rows import RowMaker, Side, Unmakeable, key_match, placing_columns
+from .tables import TenantTable
 
-INSUFFICIENT_PRIVILEGE = "42501"
+CROSS = ("read", "update", "delete", "insert", "move")
+OWN = ("select", "update", "delete", "insert")
+_POLICY_COMMAND = {"select": "r", "insert": "a", "update": "w", "delete": "d"}
 
-_COLUMNS = """
-select c.oid::int as oid, a.attname as name, a.attnum,
-       coalesce(a.attnum = any(i.indkey), false) as primary_key,
-       (a.atthasdef or a.attidentity <> '') as has_default,
-       a.attidentity = 'a' as always_identity, a.attgenerated <> '' as generated
-from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-left join pg_index i on i.indrelid = c.oid and i.indisprimary
-where c.oid = any(%(oids)s::oid[])
-order by c.oid, a.attnum
-"""
+
+@dataclass
+class Outcome:
+    """What one probe did."""
+
+    table: str
+    actor: str
+    direction: str  # "A -> B": acting for A, on B's rows
+    probe: str
+    result: str  # refused, leak, error, unproven, n/a; own: ok, impossible, blocked
+    rows: int = 0
+    sqlstate: str | None = None
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the evidence (no ``table``: it is the key above)."""
+        data: dict[str, Any] = {
+            "actor": self.actor,
+            "direction": self.direction,
+            "probe": self.probe,
+            "result": self.result,
+            "rows": self.rows,
+        }
+        if self.sqlstate:
+            data["sqlstate"] = self.sqlstate
+        if self.message:
+            data["message"] = self.message
+        return data
+
+
+@dataclass(frozen=True)
+class Direction:
+    """An actor acting for ``me`` against ``other``."""
+
+    actor: Actor
+    me: Side
+    other: Side
+
+    @property
+    def label(self) -> str:
+        return f"{self.me.tenant} -> {self.other.tenant}"
 
 
 class Prober:
-    """Runs the proof for one gate run and remembers what it probed."""
+    """Runs the probes of one direction on every table and collects outcomes and findings."""
 
-    def __init__(self, ctx: CheckContext, tables: list[dict[str, Any]]) -> None:
-        self.ctx = ctx
-        self.conn = ctx.conn
-        self.tables = tables
-        self.column = ctx.tenancy.column
-        self.probed: dict[str, dict[str, str]] = {}
-        self.tenants: list[Any] = []
-
-    def summary(self) -> dict[str, Any]:
-        """What was probed, per table, for the report."""
-        return {
-            "tenants": [str(t) for t in self.tenants],
-            "actor": self.ctx.tenancy.actor.role,
-            "tables": self.probed,
-        }
-
-    # ------------------------------------------------------------ the proof
-
-    def prove(self, seed: Path | None, anon_role: str) -> list[Finding]:
-        """All findings of the proof (the caller's transaction is rolled back afterwards)."""
-        vacuous = Vacuous()
-        self.tenants = tenants_with_rows(self.conn, self.tables, self.column)
-        if len(self.tenants) < 2 and seed is not None:
-            self.conn.execute(seed.read_text())
-            self.tenants = tenants_with_rows(self.conn, self.tables, self.column)
-        if len(self.tenants) < 2:
-            return [
-                vacuous.finding(
-                    "isolation",
-                    f"fewer than two tenants have rows in the tenant "
-                    f"tables ({len(self.tenants)} found): nothing to prove",
-                    "seed two tenants (configure [gates.isolation] seed)",
-                )
-            ]
-        tenant_a, tenant_b = self.tenants
-        role = self.ctx.tenancy.actor.role
-        if not role_exists(self.conn, role):
-            return [
-                vacuous.finding(
-                    "isolation",
-                    f"actor role {role} does not exist",
-                    "create it, or set [tenancy.actor] role",
-                )
-            ]
-        user = find_member(self.conn, self.ctx.tenancy, tenant_a)
-        if user is None:
-            return [
-                vacuous.finding(
-                    "isolation",
-                    f"no member of tenant {tenant_a} found by member_query",
-                    "fix [tenancy.actor] member_query or seed a membership",
-                )
-            ]
-        columns = self._columns()
-        own_rows = {t["name"]: self._count(t, tenant_a) for t in self.tables}
-        findings = self._bypass_check(role)
-        if findings:
-            return findings
-        with self.conn.transaction():
-            act_as(self.conn, self.ctx.tenancy, user, tenant_a)
-            for table in self.tables:
-                findings.extend(
-                    self._probe_table(
-                        table, tenant_a, tenant_b, columns[table["oid"]], own_rows[table["name"]]
-                    )
-                )
-        if role_exists(self.conn, anon_role):
-            findings.extend(self._probe_anon(anon_role, tenant_b))
-        return findings
-
-    def _bypass_check(self, role: str) -> list[Finding]:
-        """RLS must really apply to the actor: with row_security off, reading a tenant table must fail."""
-        table = self.tables[0]
-        try:
-            with self.conn.transaction():
-                set_local_role(self.conn, role)
-                self.conn.execute("set local row_security = off")
-                self.conn.execute(sql.SQL("select 1 from {} limit 1").format(_ident(table)))
-        except psycopg.Error:
-            return []
-        return [
-            Vacuous().finding(
-                table["name"],
-                f"role {role} bypasses row-level security on {table['name']} "
-                "(superuser, BYPASSRLS, table owner without FORCE, or RLS off): the proof would prove nothing",
-                f"act as a role that RLS applies to; alter table {table['name']} force row level security",
-                severity=Severity.ERROR,
-            )
-        ]
-
-    def _probe_table(
+    def __init__(
         self,
-        table: dict[str, Any],
-        tenant_a: Any,
-        tenant_b: Any,
-        columns: list[dict[str, Any]],
-        own_rows: int,
-    ) -> list[Finding]:
-        name = table["name"]
-        probes: dict[str, str] = {}
-        findings: list[Finding] = []
-        pk = [c["name"] for c in columns if c["primary_key"]] or ["ctid"]
-        target = _ident(table)
-        col = sql.Identifier(self.column)
-        keys = sql.SQL(", ").join(
-            sql.Identifier(k) if k != "ctid" else sql.SQL("ctid::text") for k in pk
-        )
+        conn: psycopg.Connection[Any],
+        maker: RowMaker,
+        privileges: dict[str, dict[int, dict[str, bool]]],
+        policies: dict[str, list[dict[str, Any]]],
+    ) -> None:
+        self.conn = conn
+        self.maker = maker
+        self.privileges = privileges
+        self.policies = policies
+        self.outcomes: list[Outcome] = []
+        self.findings: list[Finding] = []
+        self._broken: set[tuple[str, str]] = set()
 
-        # read
-        seen = self._try(
-            sql.SQL("select {keys} from {t} where {col} is distinct from %(a)s limit 1").format(
-                keys=keys, t=target, col=col
-            ),
-            {"a": tenant_a},
-        )
-        probes["read"] = self._record(
-            seen,
-            findings,
-            CrossTenantRead(),
-            name,
-            f"the actor of tenant {tenant_a} read rows of another tenant",
-        )
-        visible_own = self._try(
-            sql.SQL("select 1 from {t} where {col} = %(a)s limit 1").format(t=target, col=col),
-            {"a": tenant_a},
-        )
-        if own_rows and isinstance(visible_own, list) and not visible_own:
-            findings.append(
-                Vacuous().finding(
-                    name,
-                    f"the actor of tenant {tenant_a} cannot see its own {own_rows} row(s) in {name}",
-                    "the policy may be over-restrictive, or the actor setup does not match it",
-                )
+    # ------------------------------------------------------------ one direction
+
+    def run(self, direction: Direction, tenancy: Any, tables: list[TenantTable]) -> None:
+        """All probes of ``direction``, as its actor, inside a savepoint rolled back at the end."""
+        with rolled_back(self.conn):
+            act_as(self.conn, tenancy, direction.me.user, direction.me.tenant, direction.actor)
+            for table in tables:
+                self._cross(direction, table)
+                self._own(direction, table)
+
+    def _cross(self, d: Direction, table: TenantTable) -> None:
+        theirs = self._rows(table, d.other)
+        mine = self._rows(table, d.me)
+        target = self._update_column(table)
+        for probe in ("read", "update", "delete"):
+            if isinstance(theirs, str):
+                self._record(table, d, probe, "unproven", message=theirs)
+                continue
+            statement = {
+                "read": "select count(*) as n from {t} where {match}",
+                "update": "update {t} set {c} = {c} where {match}",
+                "delete": "delete from {t} where {match}",
+            }[probe]
+            query = sql.SQL(statement).format(
+                t=table.ident, c=target, match=key_match(table, "keys")
             )
-        # update and delete B's rows
-        for verb, statement in (
-            (
-                "update",
-                sql.SQL("update {t} set {col} = {col} where {col} = %(b)s returning {keys}"),
-            ),
-            ("delete", sql.SQL("delete from {t} where {col} = %(b)s returning {keys}")),
-        ):
-            changed = self._try(statement.format(t=target, col=col, keys=keys), {"b": tenant_b})
-            probes[verb] = self._record(
-                changed,
-                findings,
-                CrossTenantChange(),
-                name,
-                f"the actor of tenant {tenant_a} could {verb} rows of tenant {tenant_b}",
-            )
-        # insert a copy of A's row into B, and move A's row to B: both must fail with 42501
-        if isinstance(visible_own, list) and visible_own:
-            copy = [
-                c["name"]
-                for c in columns
-                if not c["generated"]
-                and not c["always_identity"]
-                and not (c["primary_key"] and c["has_default"])
-                and c["name"] != self.column
-            ]
-            names = sql.SQL(", ").join(map(sql.Identifier, copy))
-            insert = sql.SQL(
-                "insert into {t} ({names}{sep}{col}) select {names}{sep}%(b)s from {t} "
-                "where {col} = %(a)s limit 1"
-            ).format(t=target, names=names, sep=sql.SQL(", " if copy else ""), col=col)
-            probes["insert"] = self._must_fail(
-                insert,
-                {"a": tenant_a, "b": tenant_b},
-                findings,
-                name,
-                f"the actor of tenant {tenant_a} inserted a row into tenant {tenant_b}",
-            )
-            move = sql.SQL(
-                "update {t} set {col} = %(b)s where ctid = (select ctid from {t} where {col} = %(a)s "
-                "limit 1)"
-            ).format(t=target, col=col)
-            probes["move"] = self._must_fail(
-                move,
-                {"a": tenant_a, "b": tenant_b},
-                findings,
-                name,
-                f"the actor of tenant {tenant_a} moved a row into tenant {tenant_b}",
-            )
+            self._judge(table, d, probe, query, {"keys": theirs}, len(theirs))
+        not_applicable = _no_second_row(table)
+        if not_applicable:
+            for probe in ("insert", "move"):
+                self._record(table, d, probe, "n/a", message=not_applicable)
+            return
+        template = self._template(table, d.other)
+        if isinstance(template, str):
+            self._record(table, d, "insert", "unproven", message=template)
         else:
-            probes["insert"] = probes["move"] = (
-                "not run: the actor sees none of its own rows to copy"
+            self._judge(table, d, "insert", template.insert(table), template.params, 1)
+        if isinstance(mine, str) or isinstance(template, str):
+            reason = mine if isinstance(mine, str) else template
+            self._record(table, d, "move", "unproven", message=str(reason))
+            return
+        move = sql.SQL("update {t} set {assign} where {match}").format(
+            t=table.ident,
+            assign=template.assignments(placing_columns(table)),
+            match=key_match(table, "keys"),
+        )
+        self._judge(table, d, "move", move, {**template.params, "keys": mine[:1]}, 1)
+
+    def _own(self, d: Direction, table: TenantTable) -> None:
+        granted = self.privileges[d.actor.role][table.oid]
+        mine = self._rows(table, d.me)
+        for command in OWN:
+            if command not in d.actor.commands or not granted[command]:
+                continue
+            if command == "insert":
+                if _no_second_row(table):
+                    continue
+                template = self._template(table, d.me)
+                if isinstance(template, str):
+                    self._record(table, d, "own " + command, "unproven", message=template)
+                    continue
+                self._own_probe(table, d, command, template.insert(table), template.params, 1)
+                continue
+            if isinstance(mine, str):
+                self._record(table, d, "own " + command, "unproven", message=mine)
+                continue
+            statement = {
+                "select": "select count(*) as n from {t} where {match}",
+                "update": "update {t} set {c} = {c} where {match}",
+                "delete": "delete from {t} where {match}",
+            }[command]
+            keys = mine if command == "select" else mine[:1]
+            query = sql.SQL(statement).format(
+                t=table.ident, c=self._update_column(table), match=key_match(table, "keys")
             )
-        self.probed[name] = probes
-        return findings
+            self._own_probe(table, d, command, query, {"keys": keys}, len(keys))
 
-    def _probe_anon(self, anon_role: str, tenant_b: Any) -> list[Finding]:
-        findings: list[Finding] = []
-        with self.conn.transaction():
-            set_local_role(self.conn, anon_role)
-            self.conn.execute("select set_config('request.jwt.claims', '', true)")
-            for table in self.tables:
-                seen = self._try(
-                    sql.SQL("select {col}::text as tenant from {t} limit 1").format(
-                        col=sql.Identifier(self.column), t=_ident(table)
-                    ),
-                    {},
-                )
-                if isinstance(seen, list) and seen:
-                    findings.append(
-                        CrossTenantRead().finding(
-                            table["name"],
-                            f"anon (no claims) read rows of {table['name']} (tenant {seen[0]['tenant']})",
-                            "policies must not match when there is no user; check grants to anon",
-                            probe="anon read",
-                            tenant=seen[0]["tenant"],
-                        )
-                    )
-                changed = self._try(
-                    sql.SQL("delete from {t} where {col} = %(b)s returning 1").format(
-                        t=_ident(table), col=sql.Identifier(self.column)
-                    ),
-                    {"b": tenant_b},
-                )
-                if isinstance(changed, list) and changed:
-                    findings.append(
-                        CrossTenantChange().finding(
-                            table["name"],
-                            f"anon (no claims) deleted rows of {table['name']}",
-                            "policies must not match when there is no user",
-                            probe="anon delete",
-                        )
-                    )
-        return findings
+    # ------------------------------------------------------------ running one probe
 
-    # ------------------------------------------------------------ helpers
-
-    def _try(
-        self, query: sql.Composable, params: dict[str, Any]
-    ) -> list[dict[str, Any]] | psycopg.Error:
-        """Rows of ``query`` in its own savepoint, or the error it raised (undone)."""
+    def _execute(self, query: sql.Composable, params: dict[str, Any]) -> int | psycopg.Error:
+        """Rows the statement saw or changed, in a savepoint always rolled back."""
         try:
-            with self.conn.transaction():
+            with rolled_back(self.conn):
                 cursor = self.conn.execute(query, params)
-                return cursor.fetchall() if cursor.description else []
+                if cursor.description:
+                    return int(cursor.fetchone()["n"])
+                return cursor.rowcount
         except psycopg.Error as exc:
             return exc
 
-    def _record(
-        self, outcome: Any, findings: list[Finding], check: Any, name: str, message: str
-    ) -> str:
-        if isinstance(outcome, psycopg.Error):
-            if outcome.sqlstate == INSUFFICIENT_PRIVILEGE:
-                return "blocked (no privilege)"
-            findings.append(
-                Vacuous().finding(
-                    name,
-                    f"probe failed: {outcome.diag.message_primary}",
-                    "see the error; the probe could not run",
-                )
+    def _judge(self, table, d: Direction, probe, query, params, rows) -> None:
+        got = self._execute(query, params)
+        if isinstance(got, psycopg.Error):
+            self._failed(table, d, probe, got, rows)
+            return
+        if got == 0:
+            self._record(table, d, probe, "refused", rows, message="0 rows")
+            return
+        self._record(table, d, probe, "leak", rows, message=f"{got} row(s)")
+        check, verb = {
+            "read": (CrossTenantRead(), "read {n} of {rows} row(s) of"),
+            "update": (CrossTenantChange(), "updated {n} of {rows} row(s) of"),
+            "delete": (CrossTenantChange(), "deleted {n} of {rows} row(s) of"),
+            "insert": (CrossTenantInsert(), "inserted a row into"),
+            "move": (CrossTenantInsert(), "moved one of its rows into"),
+        }[probe]
+        sample = sample_key(self.conn, table, params) if probe == "read" else None
+        self.findings.append(
+            check.finding(
+                table.name,
+                f"actor {d.actor.name} ({d.actor.role}) of tenant {d.me.tenant} "
+                f"{verb.format(n=got, rows=rows)} tenant {d.other.tenant} in {table.name}",
+                check.hint_text,
+                probe=probe,
+                actor=d.actor.name,
+                direction=d.label,
+                rows=got,
+                sample_key=sample,
             )
-            return f"error {outcome.sqlstate}"
-        if outcome:
-            key = next(iter(outcome[0].values()))
-            findings.append(
-                check.finding(
-                    name,
-                    f"{message} (one key: {key})",
-                    check.hint_text,
-                    sample_key=str(key),
-                    rows=len(outcome),
-                )
-            )
-            return f"LEAK ({len(outcome)} row(s))"
-        return "ok (0 rows)"
-
-    def _must_fail(
-        self,
-        query: sql.Composable,
-        params: dict[str, Any],
-        findings: list[Finding],
-        name: str,
-        message: str,
-    ) -> str:
-        # No RETURNING here: it would apply the SELECT policy to the new row and turn a real
-        # leak into an error that looks like a block.
-        try:
-            with self.conn.transaction():
-                count = self.conn.execute(query, params).rowcount
-        except psycopg.Error as exc:
-            if exc.sqlstate == INSUFFICIENT_PRIVILEGE:
-                return "ok (42501)"
-            findings.append(
-                Vacuous().finding(
-                    name,
-                    f"insert/move probe inconclusive: {exc.sqlstate} {exc.diag.message_primary}",
-                    "make a copied row valid (defaults for unique columns), so the proof can run",
-                )
-            )
-            return f"inconclusive ({exc.sqlstate})"
-        if count > 0:
-            findings.append(
-                CrossTenantInsert().finding(name, message, CrossTenantInsert.hint_text, rows=count)
-            )
-            return "LEAK"
-        return "ok (0 rows)"
-
-    def _columns(self) -> dict[int, list[dict[str, Any]]]:
-        rows = self.conn.execute(_COLUMNS, {"oids": [t["oid"] for t in self.tables]}).fetchall()
-        out: dict[int, list[dict[str, Any]]] = {t["oid"]: [] for t in self.tables}
-        for row in rows:
-            out[row["oid"]].append(row)
-        return out
-
-    def _count(self, table: dict[str, Any], tenant: Any) -> int:
-        query = sql.SQL("select count(*) as n from {} where {} = %s").format(
-            _ident(table), sql.Identifier(self.column)
         )
-        return int(self.conn.execute(query, (tenant,)).fetchone()["n"])
+
+    def _own_probe(self, table, d: Direction, command, query, params, rows) -> None:
+        got = self._execute(query, params)
+        probe = "own " + command
+        if isinstance(got, psycopg.Error):
+            kind = self._refusal(table, got)
+            if kind is None:
+                self._policy_error(table, d, probe, got)
+                self._record(table, d, probe, "error", rows, got.sqlstate, got.diag.message_primary)
+            elif kind == "policy":
+                self._impossible(table, d, command, f"refused: {got.diag.message_primary}")
+                self._record(
+                    table, d, probe, "impossible", rows, got.sqlstate, got.diag.message_primary
+                )
+            else:  # a constraint or trigger refusing this row is the data's rule, not the policy's
+                self._record(
+                    table,
+                    d,
+                    probe,
+                    f"blocked by {kind}",
+                    rows,
+                    got.sqlstate,
+                    got.diag.message_primary,
+                )
+            return
+        if got > 0:
+            self._record(table, d, probe, "ok", rows, message=f"{got} row(s)")
+            return
+        noun = "see any" if command == "select" else f"{command} any"
+        self._impossible(table, d, command, f"could not {noun} of its {rows} own row(s)")
+        self._record(table, d, probe, "impossible", rows, message="0 rows")
+
+    def _failed(self, table, d: Direction, probe, exc: psycopg.Error, rows: int) -> None:
+        kind = self._refusal(table, exc)
+        message = exc.diag.message_primary
+        if kind is None:
+            self._policy_error(table, d, probe, exc)
+            self._record(table, d, probe, "error", rows, exc.sqlstate, message)
+        else:
+            self._record(table, d, probe, "refused", rows, exc.sqlstate, f"{kind}: {message}")
+
+    def _refusal(self, table: TenantTable, exc: psycopg.Error) -> str | None:
+        """``policy``/``constraint``/``trigger`` when the error refuses the row, else ``None``."""
+        state = exc.sqlstate or ""
+        if state == "42501":
+            return "policy"
+        if state.startswith("23"):
+            return "constraint"
+        context = exc.diag.context or ""
+        if any(
+            f"function {name}(" in context or f" {name}(" in context
+            for name in table.trigger_functions
+        ):
+            return "trigger"
+        return None
+
+    def _policy_error(
+        self, table: TenantTable, d: Direction, probe: str, exc: psycopg.Error
+    ) -> None:
+        if (table.name, d.actor.name) in self._broken:
+            return
+        self._broken.add((table.name, d.actor.name))
+        self.findings.append(
+            PolicyError().finding(
+                table.name,
+                f"{probe} on {table.name} fails for actor {d.actor.name} ({d.actor.role}) of tenant "
+                f"{d.me.tenant}: {exc.sqlstate} {exc.diag.message_primary}",
+                PolicyError.hint_text,
+                probe=probe,
+                actor=d.actor.name,
+                sqlstate=exc.sqlstate,
+            )
+        )
+
+    def _impossible(self, table: TenantTable, d: Direction, command: str, what: str) -> None:
+        code = _POLICY_COMMAND[command]
+        named = [p for p in self.policies.get(table.qualified, []) if p["command"] in (code, "*")]
+        shown = ", ".join(
+            f"{p['policy']} (USING {p['using_expr'] or 'none'}"
+            + (f", WITH CHECK {p['check_expr']}" if p["check_expr"] else "")
+            + ")"
+            for p in named
+        )
+        self.findings.append(
+            OwnRowsImpossible().finding(
+                table.name,
+                f"{command} is granted to {d.actor.role} on {table.name}, but actor {d.actor.name} of "
+                f"tenant {d.me.tenant} {what}; {command} policies: {shown or 'none'}",
+                OwnRowsImpossible.hint_text,
+                command=command,
+                actor=d.actor.name,
+                policies=[p["policy"] for p in named],
+            )
+        )
+
+    # ------------------------------------------------------------ helpers
+
+    def _record(
+        self, table, d: Direction, probe, result, rows=0, sqlstate=None, message=None
+    ) -> None:
+        self.outcomes.append(
+            Outcome(table.name, d.actor.name, d.label, probe, result, rows, sqlstate, message)
+        )
+
+    def _rows(self, table: TenantTable, side: Side) -> list[str] | str:
+        value = side.value(table)
+        found = self.maker.rows(table, value)
+        if found:
+            return found
+        return self.maker.origin.get((table.oid, value)) or f"no row of {value} and none made"
+
+    def _template(self, table: TenantTable, side: Side):
+        """The new row of ``side`` the insert probes use, or why there is none.
+
+        A row the connecting role cannot insert either because it breaks a constraint says
+        nothing about the policies: no row. One a trigger refuses is still tried: the
+        trigger may be the guard (its refusal is recorded).
+        """
+        try:
+            template = self.maker.template(table, side)
+        except Unmakeable as exc:
+            return f"no valid row of {side.tenant} could be built: {exc}"
+        if template.error and template.error.startswith("23"):
+            return f"no valid row of {side.tenant} could be built: {template.error}"
+        return template
+
+    @staticmethod
+    def _update_column(table: TenantTable) -> sql.Identifier:
+        placing = placing_columns(table)
+        if placing:
+            return sql.Identifier(placing[0])
+        writable = [c.name for c in table.columns if not c.generated and c.identity != "a"]
+        return sql.Identifier((writable or [table.columns[0].name])[0])
 
 
-def _ident(table: dict[str, Any]) -> sql.Identifier:
-    return sql.Identifier(table["schema"], table["table"])
+def sample_key(
+    conn: psycopg.Connection[Any], table: TenantTable, params: dict[str, Any]
+) -> str | None:
+    """The primary key (else the ctid) of one row a read probe saw, as the current actor."""
+    keys = [c.name for c in table.columns if c.primary_key]
+    shown = (
+        sql.SQL(" || ',' || ").join(sql.SQL("{}::text").format(sql.Identifier(k)) for k in keys)
+        if keys
+        else sql.SQL("ctid::text")
+    )
+    query = sql.SQL("select {} as k from {} where {} limit 1").format(
+        shown, table.ident, key_match(table, "keys")
+    )
+    try:
+        with rolled_back(conn):
+            row = conn.execute(query, {"keys": params["keys"]}).fetchone()
+    except psycopg.Error:
+        return None
+    return row["k"] if row else None
+
+
+def _no_second_row(table: TenantTable) -> str | None:
+    """Why a tenant cannot get another row in ``table`` (no insert or move to probe)."""
+    if table.kind == "root":
+        return "a tenant root: its own id is the tenant"
+    column = table.column_named(table.column) if table.column else None
+    if column is not None and column.unique_alone:
+        return f"one row per tenant: {column.name} is unique"
+    return None
+
+
+def probe_anon(
+    conn: psycopg.Connection[Any],
+    role: str,
+    tables: list[TenantTable],
+    maker: RowMaker,
+    sides: list[Side],
+) -> tuple[list[Finding], list[Outcome]]:
+    """``anon`` with no claims must see and delete none of the tenants' rows."""
+    findings: list[Finding] = []
+    outcomes: list[Outcome] = []
+    with rolled_back(conn):
+        set_local_role(conn, role)
+        conn.execute("select set_config('request.jwt.claims', '', true)")
+        for table in tables:
+            keys = [k for side in sides for k in maker.rows(table, side.value(table))]
+            if not keys:
+                continue
+            for probe, statement, check in (
+                ("read", "select count(*) as n from {t} where {match}", CrossTenantRead()),
+                ("delete", "delete from {t} where {match}", CrossTenantChange()),
+            ):
+                query = sql.SQL(statement).format(t=table.ident, match=key_match(table, "keys"))
+                try:
+                    with rolled_back(conn):
+                        cursor = conn.execute(query, {"keys": keys})
+                        got = int(cursor.fetchone()["n"]) if cursor.description else cursor.rowcount
+                except psycopg.Error as exc:
+                    outcomes.append(
+                        Outcome(
+                            table.name,
+                            role,
+                            "no user",
+                            f"anon {probe}",
+                            "refused",
+                            len(keys),
+                            exc.sqlstate,
+                            exc.diag.message_primary,
+                        )
+                    )
+                    continue
+                outcomes.append(
+                    Outcome(
+                        table.name,
+                        role,
+                        "no user",
+                        f"anon {probe}",
+                        "leak" if got else "refused",
+                        len(keys),
+                        message=f"{got} row(s)",
+                    )
+                )
+                if got:
+                    verb = "read" if probe == "read" else "deleted"
+                    findings.append(
+                        check.finding(
+                            table.name,
+                            f"anon (no claims) {verb} {got} of {len(keys)} tenant row(s) of {table.name}",
+                            "policies must not match when there is no user; check grants to anon",
+                            probe=f"anon {probe}",
+                            rows=got,
+                            sample_key=sample_key(conn, table, {"keys": keys})
+                            if probe == "read"
+                            else None,
+                        )
+                    )
+    return findings, outcomes

@@ -9,7 +9,10 @@ class CrossTenantRead(IsolationCheck):
 
     **Problem**: the select policies (or a missing RLS) let one tenant's users read another
     tenant's rows. Found by really running ``select`` as the actor role with the actor's
-    claims inside a rolled-back transaction, not by reading policy text.
+    claims inside a rolled-back transaction, not by reading policy text: for every actor,
+    in both directions (a member of A on B's rows, a member of B on A's), on rows of the
+    seed or, where it has none, on a row pggate made for that tenant. ``anon`` with no
+    claims is probed too.
 
     **Fix**: make the select policy compare the tenant column with the user's memberships::
 

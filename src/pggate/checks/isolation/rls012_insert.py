@@ -9,7 +9,10 @@ class CrossTenantInsert(IsolationCheck):
 
     **Problem**: an insert policy without a tenant-scoped ``WITH CHECK``, or an update policy
     whose ``WITH CHECK`` does not re-check the tenant, lets a user plant rows in another
-    tenant or move their own rows there.
+    tenant or move their own rows there. The probe inserts a row that is valid for tenant B
+    (the connecting role could insert it: its foreign keys point at B's parent rows) and
+    moves one of A's rows to B, tenant column and shared foreign keys together; a refusal
+    by a trigger or constraint is recorded with its SQLSTATE, not reported.
 
     **Fix**: give insert and update policies a ``WITH CHECK`` on the tenant column::
 
