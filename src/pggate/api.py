@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .migrations.derive import DerivedDown
     from .migrations.maintenance import MaintenanceResult
     from .migrations.rollback import RollbackResult
-    from .migrations.runner import MigrateResult
+    from .migrations.runner import MigrateResult, PlanResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
     from .results import RunResult, VerifyResult
@@ -137,6 +137,32 @@ def migrate(
             run_id=run_id,
             validated=validated,
         )
+
+
+def migrate_plan(
+    project: ProjectRef = None,
+    env: str = "local",
+    *,
+    to: str | None = None,
+    emit: Emit = NULL_EMIT,
+) -> PlanResult:
+    """The statements ``migrate`` would run, per pending file (``pggate migrate --plan``).
+
+    Nothing is sent to the server but reading the history, in a read-only transaction:
+    no lock, no table created, no SQL of the migrations run.
+    """
+    from .migrations.history import History
+    from .migrations.runner import PlanResult, plan, plan_statements
+
+    proj = load(project)
+    mset = ops.migration_set(proj)
+    ops.refuse_on_errors(ops.validate(proj, mset))
+    with open_session(proj, env, emit=emit, install_shim=False) as session:
+        history = History(session.conn, proj.settings.project.history_table)
+        with session.conn.transaction():
+            session.conn.execute("set transaction read only")
+            pending = plan(mset.migrations, history, to).pending
+        return PlanResult(env, session.target.masked_url, plan_statements(pending))
 
 
 def rollback(

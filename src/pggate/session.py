@@ -80,12 +80,13 @@ def open_session(
     emit: Emit = NULL_EMIT,
     application_name: str = db.APPLICATION_NAME,
     check_pin: bool = True,
+    install_shim: bool = True,
 ) -> Iterator[Session]:
     """Resolve ``env_name``, start its embedded server if it has one, connect, check the pin.
 
     For a project with ``supabase = true`` on a local target (the embedded server, or
     ``local = true``), the Supabase shim is installed (idempotently) right after connecting;
-    never on any other target.
+    never on any other target (nor with ``install_shim=False``: a read-only look).
     """
     target = resolve_target(project, env_name)
     supabase = project.settings.project.supabase
@@ -116,7 +117,7 @@ def open_session(
                 "server.connected", f"connected to {target.masked_url}", {"version": info.version}
             )
         )
-        if supabase and target.is_local:
+        if supabase and target.is_local and install_shim:
             session.shim = install_supabase_shim(conn, emit=emit)
             if session.shim.installed:
                 # The shim set database defaults (search_path, extension_control_path); only new

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from ..config import parse_duration
 from ..db import set_local_role
@@ -172,6 +173,39 @@ def statements(check: SqlFile, values: dict[str, Any]) -> list[tuple[str, dict[s
             )
         prepared.append((text, {name: values[name] for name in names}))
     return prepared
+
+
+def transaction_control(check: SqlFile) -> list[str]:
+    """``file:line: WORD`` for each statement that would begin or end a transaction.
+
+    Checks run inside a transaction pggate rolls back; a ``COMMIT`` in a file would
+    commit what the checks did (a smoke ``DELETE`` deleting for real) and let the
+    rest run in autocommit. A file that does not parse is left to the run to report.
+    """
+    from ..migrations.executor import transaction_control as classify
+    from ..migrations.parse import SqlSyntaxError, split
+
+    parsable = _PLACEHOLDER.sub(lambda m: "$1".rjust(len(m.group(0))), check.sql)
+    try:
+        pieces = split(parsable)
+    except SqlSyntaxError:
+        return []
+    return [f"{check.shown}:{piece.line}: {word}" for piece, word in classify(pieces)]
+
+
+def still_in_transaction(conn: psycopg.Connection[Any], check: SqlFile, query: str) -> None:
+    """Raise when ``query`` ended the rolled-back transaction the checks run in.
+
+    The parser refuses transaction control before anything runs; this is the run-time
+    guard behind it: nothing more runs once the transaction is not pggate's any more.
+    """
+    if conn.info.transaction_status == TransactionStatus.INTRANS:
+        return
+    raise ConfigError(
+        f"{check.shown}: {' '.join(query.split())[:80]!r} ended the transaction pggate rolls "
+        "back after the checks; what ran before it may be committed; pggate stopped the checks",
+        hint="remove transaction control (COMMIT, ROLLBACK, BEGIN, SAVEPOINT) from check files",
+    )
 
 
 class Actors:

@@ -69,7 +69,20 @@ def migrate(
         str | None, typer.Option("--to", help="Apply up to and including this version.")
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Apply inside one transaction, then roll it back.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Rehearse: execute the SQL for real inside one transaction (taking real locks "
+            "while it runs), then roll it back. --plan only shows it.",
+        ),
+    ] = False,
+    show_plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Show the statements each pending file would run; sends nothing to the "
+            "server but a read of the history.",
+        ),
     ] = False,
     single_transaction: Annotated[
         bool, typer.Option("--single-transaction", help="Apply all pending migrations as one unit.")
@@ -94,6 +107,9 @@ def migrate(
     out = Output(opts)
     from .. import api
 
+    if show_plan:
+        planned = api.migrate_plan(opts.project, opts.env_name, to=to, emit=out.emit)
+        return out.result(planned, _render_plan)
     result = api.migrate(
         opts.project,
         opts.env_name,
@@ -203,13 +219,34 @@ def _render_migrate(out: Output, result: Any) -> None:
     for note in result.notes:
         out.console.print(f"  [yellow]note:[/yellow] {note}")
     count = len(result.applied)
-    suffix = " (rolled back: dry run)" if result.dry_run else ""
+    suffix = (
+        " (dry run: the SQL ran and held its locks, then was rolled back)" if result.dry_run else ""
+    )
     summary = (
         f"{verb} {count} migration(s) in {result.duration_ms:.0f} ms{suffix}"
         if count
         else "nothing to apply"
     )
     out.console.print(f"[bold]{summary}[/bold]")
+
+
+def _render_plan(out: Output, result: Any) -> None:
+    from rich.markup import escape
+
+    if not result.files:
+        out.console.print("[bold]nothing to apply[/bold] (plan only: nothing was sent)")
+        return
+    for entry in result.files:
+        mode = "one transaction" if entry["transactional"] else "no transaction"
+        out.console.print(f"[bold]-- {escape(entry['file'])}[/bold] [dim]({mode})[/dim]")
+        for statement in entry["statements"]:
+            out.console.print(f"[dim]-- line {statement['line']}[/dim]")
+            out.console.print(escape(statement["sql"]) + ";", highlight=False)
+    count = sum(len(e["statements"]) for e in result.files)
+    out.console.print(
+        f"[bold]plan: {len(result.files)} migration(s), {count} statement(s); "
+        "nothing was sent to the server but the history read[/bold]"
+    )
 
 
 @app.command("adopt")

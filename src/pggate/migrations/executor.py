@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from ..masking import mask
 from .files import Migration
@@ -74,6 +75,82 @@ class StatementFailed(Exception):
         }
 
 
+@dataclass
+class TransactionLost(Exception):
+    """A statement ended the transaction pggate opened (the server reported no transaction)."""
+
+    migration: Migration
+    section: str
+    file: Path
+    line: int
+    statement_index: int
+    statement: str
+
+    @property
+    def location(self) -> str:
+        """``file:line``."""
+        return f"{self.file}:{self.line}"
+
+
+# TransactionStmt kinds as users write them, for messages.
+_TRANSACTION_WORDS = {
+    "TRANS_STMT_BEGIN": "BEGIN",
+    "TRANS_STMT_START": "START TRANSACTION",
+    "TRANS_STMT_COMMIT": "COMMIT",
+    "TRANS_STMT_ROLLBACK": "ROLLBACK",
+    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
+    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
+    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
+    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
+    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
+}
+
+
+def transaction_control(statements: list[Statement]) -> list[tuple[Statement, str]]:
+    """Statements that begin, end or change the transaction they run in, with what they are.
+
+    Classified by the PostgreSQL parser: ``COMMIT``/``END``/``ROLLBACK``/``ABORT``,
+    ``BEGIN``/``START TRANSACTION``, savepoints, two-phase commands and ``SET TRANSACTION``.
+    Sent inside the transaction pggate opened, the first four end it, and what follows
+    runs in autocommit: a migration would commit half, a rolled-back check would commit.
+    """
+    from .parse import parse_tree
+
+    found = []
+    for statement in statements:
+        for kind, node in parse_tree(statement.sql):
+            if kind == "TransactionStmt":
+                found.append((statement, _TRANSACTION_WORDS.get(node.get("kind", ""), "BEGIN")))
+            elif kind == "VariableSetStmt" and node.get("name") == "TRANSACTION":
+                found.append((statement, "SET TRANSACTION"))
+    return found
+
+
+def refuse_transaction_control(migrations: list[Migration], section: str = "up") -> None:
+    """Raise ``MigrationFileError`` (exit 2) naming every ``file:line`` of transaction control.
+
+    Only transactional sections: a ``-- pggate:no-transaction`` file runs in autocommit,
+    where its own ``BEGIN``/``COMMIT`` group statements without ending anything of pggate's.
+    Checked before anything is sent, also for files edited after ``validate`` ran.
+    """
+    from ..errors import MigrationFileError
+
+    found = []
+    for migration in migrations:
+        if not migration.transactional or (section == "down" and migration.down_sql is None):
+            continue
+        for statement, word in transaction_control(statements_of(migration, section)):
+            found.append(f"{migration.shown_file(section)}:{statement.line}: {word}")
+    if found:
+        raise MigrationFileError(
+            "transaction control inside a transactional migration; nothing was applied:\n  "
+            + "\n  ".join(found),
+            hint="pggate runs each migration (and its history row) in one transaction of its "
+            "own: remove these statements, or mark the file -- pggate:no-transaction",
+        )
+
+
 def statements_of(migration: Migration, section: str = "up") -> list[Statement]:
     """The parsed statements of a section (raises ``SqlSyntaxError``)."""
     text, _path, first_line = migration.section(section)
@@ -88,10 +165,13 @@ def execute_section(
 ) -> int:
     """Run every statement of ``section`` on ``conn``; the number run.
 
-    The caller owns the transaction. Raises ``StatementFailed`` on the first error.
+    The caller owns the transaction. Raises ``StatementFailed`` on the first error. When
+    the caller opened one, each statement must leave it open: one that ends it raises
+    ``TransactionLost`` at once, so nothing after it runs in autocommit.
     """
     text, path, first_line = migration.section(section)
     statements = statements if statements is not None else split(text, first_line)
+    guarded = conn.info.transaction_status == TransactionStatus.INTRANS
     for statement in statements:
         try:
             conn.execute(statement.sql, prepare=False)
@@ -99,6 +179,15 @@ def execute_section(
             if isinstance(exc, psycopg.OperationalError) and conn.broken:
                 raise
             raise failure(exc, migration, section, statement, text, path, first_line) from None
+        if guarded and conn.info.transaction_status != TransactionStatus.INTRANS:
+            raise TransactionLost(
+                migration,
+                section,
+                Path(migration.shown_file(section)),
+                statement.line,
+                statement.index,
+                statement.sql,
+            )
     return len(statements)
 
 

@@ -25,7 +25,13 @@ from ..errors import DatabaseUnavailable, MigrationFailed, MigrationFileError
 from ..events import Event
 from ..masking import mask
 from ..results import GateResult, Status
-from .executor import StatementFailed, execute_section, statements_of
+from .executor import (
+    StatementFailed,
+    TransactionLost,
+    execute_section,
+    refuse_transaction_control,
+    statements_of,
+)
 from .files import Migration
 from .history import Applied
 from .lint import drops_data
@@ -169,6 +175,7 @@ class Rollback(Worker):
         with advisory_lock(self.conn, wait=lock_wait):
             applied = self.history.applied()
             steps = plan_rollback(migrations, applied, to)
+            refuse_transaction_control([s.migration for s in steps], "down")
             # Replay what stays applied, read under the lock: a migrate racing us may have moved
             # the history, and a target above the current version is not a state this database had.
             kept = {a.version for a in applied if int(a.version) <= int(to)}
@@ -235,6 +242,14 @@ class Rollback(Worker):
                         name=step.migration.name,
                         run_id=self.run_id,
                     )
+            except TransactionLost as lost:
+                raise MigrationFailed(
+                    f"{lost.location}: the down of {step.migration.label} ended the transaction "
+                    "pggate opened for it; pggate stopped there",
+                    hint="what that down ran before it may be committed; its history row was not "
+                    "deleted; remove transaction control from the down section",
+                    reverted=list(reverted),
+                ) from None
             except StatementFailed as failed:
                 raise MigrationFailed(
                     f"rolling back {step.migration.label} failed\n{failed.describe()}",

@@ -18,12 +18,19 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from ..db import advisory_lock, set_timeouts
 from ..errors import LockTimeout, MigrationFailed, MigrationFileError
 from ..events import Event
 from ..masking import mask
-from .executor import StatementFailed, execute_section, statements_of
+from .executor import (
+    StatementFailed,
+    TransactionLost,
+    execute_section,
+    refuse_transaction_control,
+    statements_of,
+)
 from .files import Migration
 from .history import History
 from .worker import Worker
@@ -73,6 +80,38 @@ class MigrateResult:
 
 # duplicate_table, duplicate_object, duplicate_schema, duplicate_function: "already exists".
 _ALREADY_EXISTS = frozenset({"42P07", "42710", "42P06", "42723"})
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What ``pggate migrate --plan`` shows: the statements each pending file would run."""
+
+    env: str
+    target: str
+    files: tuple[dict[str, Any], ...]
+
+    def exit_code(self) -> int:
+        """Always 0: a plan that cannot be made raises."""
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for ``migrate --plan --format json``."""
+        return {"env": self.env, "target": self.target, "status": "plan", "files": list(self.files)}
+
+
+def plan_statements(pending: tuple[Migration, ...]) -> tuple[dict[str, Any], ...]:
+    """Each pending file with its statements (``line``, ``sql``), as migrate would send them."""
+    refuse_transaction_control(list(pending))
+    return tuple(
+        {
+            "version": m.version,
+            "name": m.name,
+            "file": m.shown,
+            "transactional": m.transactional,
+            "statements": [{"line": s.line, "sql": s.sql.strip()} for s in statements_of(m)],
+        }
+        for m in pending
+    )
 
 
 def plan(migrations: tuple[Migration, ...], history: History, to: str | None = None) -> Plan:
@@ -132,6 +171,7 @@ class Runner(Worker):
                 self.history.ensure()
             the_plan = plan(migrations, self.history, to)
             pending = the_plan.pending
+            refuse_transaction_control(list(pending))
             if (dry_run or single_transaction) and any(not m.transactional for m in pending):
                 first = next(m for m in pending if not m.transactional)
                 if single_transaction:
@@ -187,6 +227,8 @@ class Runner(Worker):
                 with self.conn.transaction():
                     self._run_and_record(migration, statements)
                 break
+            except TransactionLost as lost:
+                self._lost(lost)
             except StatementFailed as failed:
                 if failed.lock_timeout and delay is not None:
                     self.emit(
@@ -221,6 +263,13 @@ class Runner(Worker):
                 raise
             self.conn.execute("rollback")
             return False
+        if self.conn.info.transaction_status != TransactionStatus.INTRANS:
+            raise MigrationFailed(
+                f"{migration.shown}: the migration ended the transaction pggate opened for it",
+                hint="what ran before that point may be committed; no history row was written; "
+                "remove transaction control from the file",
+                applied=list(self.applied),
+            )
         self.conn.execute("commit")
         self._applied(migration, (time.perf_counter() - clock) * 1000, len(statements))
         return True
@@ -351,6 +400,8 @@ class Runner(Worker):
                         self._run_and_record(migration, statements)
                 if dry_run:
                     raise psycopg.Rollback()
+        except TransactionLost as lost:
+            self._lost(lost)
         except StatementFailed as failed:
             self.applied.clear()
             self._fail(failed)
@@ -450,6 +501,23 @@ class Runner(Worker):
             f"migration {migration.label} failed\n{failed.describe()}",
             hint=hint,
             failure=failed.to_dict(),
+            applied=list(self.applied),
+        )
+
+    def _lost(self, lost: TransactionLost) -> None:
+        """A statement ended pggate's transaction: say exactly what that left behind."""
+        word = lost.statement.split(None, 1)[0].upper() if lost.statement.split() else "?"
+        kept = (
+            "the statements before it were rolled back by it"
+            if word in ("ROLLBACK", "ABORT")
+            else "the statements before it were COMMITTED by it and stay applied (undo them by "
+            "hand)"
+        )
+        raise MigrationFailed(
+            f"{lost.location}: {lost.statement.strip()[:80]!r} ended the transaction pggate "
+            f"opened for migration {lost.migration.label}; pggate stopped there",
+            hint=f"{kept}; the statements after it did not run and no history row was written; "
+            "remove transaction control from the file",
             applied=list(self.applied),
         )
 

@@ -28,9 +28,10 @@ from . import baseline as baselines
 from .measure import Measurement, measure
 from .prf001_slower import Slower
 from .prf002_seq_scan import IndexScanLost
+from .prf003_transaction_control import TransactionControl
 
 DIRECTIVES = ("as", "params", "timeout")
-CHECKS = (Slower.id, IndexScanLost.id)
+CHECKS = (Slower.id, IndexScanLost.id, TransactionControl.id)
 
 
 class PerfConfig(BaseModel):
@@ -68,6 +69,8 @@ def measure_all(ctx: CheckContext) -> dict[str, Any] | None:
             )
         return None
     files = sqlfiles.load(folder, ctx.project.root, DIRECTIVES)
+    refused = {f.shown: found for f in files if (found := TransactionControl.of(f)) is not None}
+    files = [f for f in files if f.shown not in refused]  # never sent: a COMMIT would persist
     seed = ctx.project.root / settings.seed if settings.seed else None
     with rolled_back(ctx.conn):
         actors = sqlfiles.Actors(ctx, seed)
@@ -83,6 +86,7 @@ def measure_all(ctx: CheckContext) -> dict[str, Any] | None:
         "seeded": seeded,
         "seed_error": seed_error,
         "queries": {m.file: m.to_dict() for m in measured},
+        "refused": [finding.to_dict() for finding in refused.values()],
     }
 
 
@@ -94,9 +98,12 @@ def run(ctx: CheckContext) -> GateResult:
     now = measure_all(ctx)
     if now is None:
         return GateResult("perf", skipped=f"no {settings.path}/ folder", checks=CHECKS)
-    if not now["queries"]:
+    refused = tuple(Finding.from_dict(f) for f in now["refused"])
+    if not now["queries"] and not refused:
         return GateResult("perf", skipped=f"no .sql files in {settings.path}/", checks=CHECKS)
     result = compare(ctx, before, now)
+    if refused:  # a refusal is an error whether or not there is a baseline to compare with
+        result = replace(result, findings=(*refused, *result.findings), skipped=None)
     return replace(result, duration_ms=(time.perf_counter() - started) * 1000)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from ..sqlfiles import Actors, SqlFile, savepoint, statements
+from ..sqlfiles import Actors, SqlFile, savepoint, statements, still_in_transaction
 
 INDEX_SCANS = frozenset({"Index Scan", "Index Only Scan", "Bitmap Index Scan", "Bitmap Heap Scan"})
 
@@ -88,6 +88,7 @@ def measure(
             *setup, (query, params) = statements(check, values)
             for text, args in setup:
                 conn.execute(text, args or None)
+                still_in_transaction(conn, check, text)
             explain = "explain (analyze, verbose, timing off, format json) " + query
             plans = [_explain(conn, explain, params) for _ in range(warmup + repeat)][warmup:]
         except (psycopg.Error, LookupError) as exc:

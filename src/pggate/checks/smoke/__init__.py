@@ -19,7 +19,7 @@ from ...errors import ConfigError
 from ...results import Finding, GateResult
 from .. import sqlfiles
 from ..context import CheckContext
-from . import smk001_expectation, smk002_not_run
+from . import smk001_expectation, smk002_not_run, smk003_transaction_control
 from .expectation import Expectation
 
 DIRECTIVES = ("expect", "as", "timeout", "params")
@@ -37,7 +37,11 @@ def run(ctx: CheckContext) -> GateResult:
     """Run every smoke file; the summary lists each with its outcome."""
     started = time.perf_counter()
     config = ctx.gate_config("smoke", SmokeConfig)
-    checks = (smk001_expectation.FailedExpectation.id, smk002_not_run.NotRun.id)
+    checks = (
+        smk001_expectation.FailedExpectation.id,
+        smk002_not_run.NotRun.id,
+        smk003_transaction_control.TransactionControl.id,
+    )
     folder = ctx.project.root / config.path
     if not folder.is_dir():
         if "path" in ctx.project.settings.gates.get("smoke", {}):
@@ -52,6 +56,12 @@ def run(ctx: CheckContext) -> GateResult:
     expectations = [(f, Expectation.of(f)) for f in files]  # bad input fails before running
     findings: list[Finding] = []
     outcomes: list[dict[str, Any]] = []
+    for check, expectation in list(expectations):
+        refused = smk003_transaction_control.TransactionControl.of(check)
+        if refused is not None:  # never sent: it would commit what the checks do
+            findings.append(refused)
+            outcomes.append({"file": check.shown, "status": "refused", "got": refused.message})
+            expectations.remove((check, expectation))
     seed = ctx.project.root / config.seed if config.seed else None
     with rolled_back(ctx.conn):
         actors = sqlfiles.Actors(ctx, seed)

@@ -10,7 +10,7 @@ import psycopg
 from ...results import Finding, Severity
 from ..base import GateCheck
 from ..context import CheckContext
-from ..sqlfiles import Actors, SqlFile, body, savepoint, statements
+from ..sqlfiles import Actors, SqlFile, body, savepoint, statements, still_in_transaction
 from .expectation import Expectation, Outcome
 
 _SHOWN_QUERY = 600  # characters of the query quoted in a finding
@@ -84,6 +84,7 @@ def _execute(conn: psycopg.Connection[Any], actors: Actors, check: SqlFile) -> O
             cursor = None
             for query, params in statements(check, values):
                 cursor = conn.execute(query, params or None)
+                still_in_transaction(conn, check, query)
         except psycopg.Error as exc:
             return Outcome(sqlstate=exc.sqlstate, error=_first_line(exc))
         if cursor is None or cursor.description is None:

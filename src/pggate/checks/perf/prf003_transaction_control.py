@@ -1,0 +1,36 @@
+"""PRF003: a bench query file that would begin or end a transaction."""
+
+from __future__ import annotations
+
+from ...results import Finding, Severity
+from ..base import GateCheck
+from ..sqlfiles import SqlFile, transaction_control
+
+
+class TransactionControl(GateCheck):
+    """A bench query file contains COMMIT, ROLLBACK, BEGIN, SAVEPOINT or SET TRANSACTION.
+
+    **Problem**: bench queries run inside a transaction that pggate rolls back (each run
+    in its own savepoint, so a query that writes sees the same data every time). A
+    ``COMMIT`` would make its writes permanent on the environment being measured. The
+    file is not measured; the finding names its line.
+
+    **Fix**: remove the transaction control statement; pggate rolls everything back.
+    """
+
+    id = "PRF003"
+    gate = "perf"
+    severity = Severity.ERROR
+
+    @classmethod
+    def of(cls, check: SqlFile) -> Finding | None:
+        """The finding for ``check``, or ``None`` when it has no transaction control."""
+        found = transaction_control(check)
+        if not found:
+            return None
+        return cls().finding(
+            check.shown,
+            f"{check.name}: not measured: transaction control ({'; '.join(found)})",
+            "remove it: pggate runs each query in a savepoint and rolls everything back",
+            lines=found,
+        )
