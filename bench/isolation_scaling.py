@@ -56,6 +56,7 @@ grant select, insert, update, delete on t{i} to bench_actor;
 TOML = """[environments.bench]
 env_file = ".env.bench"
 [tenancy]
+exposed_schemas = ["public"]
 roots = ["public.tenants"]
 members_table = "private.memberships"
 [tenancy.actor]
