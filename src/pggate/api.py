@@ -21,6 +21,7 @@ from .config import Project, load_project, parse_duration
 from .errors import ConfigError, ConfirmationRefused, MigrationFileError
 from .events import NULL_EMIT, Emit
 from .operations import BenchResult, Confirm, migrate_question, rollback_question
+from .results import DiffResult, SchemaResult
 from .session import Session, open_session
 
 if TYPE_CHECKING:
@@ -365,7 +366,7 @@ def _lock_wait(session: Session) -> float:
 
 def schema(
     project: ProjectRef = None, env: str = "local", *, emit: Emit = NULL_EMIT
-) -> dict[str, object]:
+) -> SchemaResult:
     """The canonical schema snapshot of an environment and its fingerprint (``pggate schema``)."""
     with open_session(load(project), env, emit=emit) as session:
         return ops.schema(session)
@@ -378,7 +379,7 @@ def diff(
     *,
     files: tuple[str, str] | None = None,
     emit: Emit = NULL_EMIT,
-) -> dict[str, object]:
+) -> DiffResult:
     """Structural diff between two environments' schemas, or two snapshot files (``pggate diff``)."""
     import json
 
@@ -393,7 +394,7 @@ def diff(
                 "diff needs --env and --env-b, or two snapshot files",
                 hint="pggate diff --env staging --env-b production",
             )
-        sides = [schema(project, name, emit=emit) for name in (env, env_b)]
+        sides = [schema(project, name, emit=emit).to_dict() for name in (env, env_b)]
         names = [env, env_b]
     snapshots = [side.get("snapshot", side) for side in sides]
     majors = tuple(
@@ -401,13 +402,14 @@ def diff(
         for side in sides
     )
     result = compare(snapshots[0], snapshots[1], majors)  # type: ignore[arg-type]
-    return {
-        "a": names[0],
-        "b": names[1],
-        "identical": not result["diff"],
-        "major_versions": list(majors),
-        **result,
-    }
+    return DiffResult(
+        str(names[0]),
+        str(names[1]),
+        tuple(result["diff"]),
+        major_versions=majors,
+        version_artefacts=tuple(result["version_artefacts"]),
+        note=result["note"],
+    )
 
 
 def available_gates() -> list[str]:

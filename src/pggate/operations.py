@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .config import Project, parse_duration
 from .db import behind_transaction_pooler
 from .errors import ConfigError, ConfirmationRefused, DatabaseUnavailable, MigrationFileError
-from .results import Finding, Severity
+from .results import Finding, SchemaResult, Severity
 from .session import Session
 
 if TYPE_CHECKING:
@@ -322,19 +322,14 @@ def adopt(
     )
 
 
-def schema(session: Session) -> dict[str, object]:
+def schema(session: Session) -> SchemaResult:
     """The canonical schema snapshot and its fingerprint."""
     from .schema import fingerprint as fp
     from .schema.snapshot import take
 
     exclude = [session.project.settings.project.history_schema]
     snapshot = take(session.conn, exclude_schemas=exclude)
-    return {
-        "env": session.target.name,
-        "server_version_num": session.info.version_num,
-        "fingerprint": fp.of(snapshot),
-        "snapshot": snapshot,
-    }
+    return SchemaResult(session.target.name, fp.of(snapshot), snapshot, session.info.version_num)
 
 
 def verify(

@@ -304,3 +304,75 @@ class RunResult:
             "evidence_dir": self.evidence_dir,
             **self.data,
         }
+
+
+@dataclass(frozen=True)
+class SchemaResult:
+    """What ``pggate schema`` returns: an environment's canonical snapshot and fingerprint."""
+
+    env: str
+    fingerprint: str
+    snapshot: dict[str, Any]
+    server_version_num: int | None = None
+
+    def exit_code(self) -> int:
+        """Always 0: reading the schema either works or raises."""
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"env", "server_version_num", "fingerprint", "snapshot"}`` (what ``diff`` reads)."""
+        return {
+            "env": self.env,
+            "server_version_num": self.server_version_num,
+            "fingerprint": self.fingerprint,
+            "snapshot": self.snapshot,
+        }
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """What ``pggate diff`` returns: the two sides' names and the structural difference."""
+
+    a: str
+    b: str
+    diff: tuple[str, ...]
+    major_versions: tuple[int | None, ...] = ()
+    version_artefacts: tuple[str, ...] = ()  # differences only the major versions explain
+    note: str | None = None
+
+    @property
+    def identical(self) -> bool:
+        """Whether the two schemas are the same (version artefacts apart)."""
+        return not self.diff
+
+    def exit_code(self) -> int:
+        """0 identical, 1 different."""
+        return 0 if self.identical else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"a", "b", "identical", "major_versions", "diff", "version_artefacts", "note"}``."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "identical": self.identical,
+            "major_versions": list(self.major_versions),
+            "diff": list(self.diff),
+            "version_artefacts": list(self.version_artefacts),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class CreatedResult:
+    """What ``pggate new`` and ``pggate init`` return: the files they created."""
+
+    created: tuple[str, ...]
+    next_step: str = ""
+
+    def exit_code(self) -> int:
+        """Always 0: creating either works or raises."""
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"created": [...]}``."""
+        return {"created": list(self.created)}

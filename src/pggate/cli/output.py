@@ -79,13 +79,21 @@ class Output:
         """Print one JSON document on stdout, masked."""
         sys.stdout.write(json.dumps(mask_data(data), indent=2, default=str) + "\n")
 
-    def result(self, result: Any, render: Any) -> int:
-        """Show a command's result (JSON, or ``render(out, result)`` as text); its exit code."""
+    def result(self, result: Any, **text_options: Any) -> int:
+        """Show a command's result (one JSON document, or text); return its exit code.
+
+        In GitHub Actions the GitHub renderer adds the job summary and annotations.
+        """
+        from . import github
+
         self.close_progress()
         if self.settings.json:
             self.json(result.to_dict())
         else:
-            render(self, result)
+            from .render import text
+
+            text(self, result, **text_options)
+        github.render(self.settings.json, result)
         return int(result.exit_code())
 
     def emit(self, event: Event) -> None:
