@@ -115,6 +115,7 @@ def migrate(
     confirm: Confirm | None = None,
     emit: Emit = NULL_EMIT,
     run_id: str | None = None,
+    trace: bool = False,
 ) -> MigrateResult:
     """Apply pending migrations safely (``pggate migrate``).
 
@@ -137,6 +138,7 @@ def migrate(
             confirm=confirm,
             run_id=run_id,
             validated=validated,
+            trace=trace,
         )
 
 
@@ -177,6 +179,7 @@ def rollback(
     prove: str = "auto",
     derive_downs: bool = False,
     confirm: Confirm | None = None,
+    trace: bool = False,
     emit: Emit = NULL_EMIT,
 ) -> RollbackResult:
     """Revert applied migrations above ``to`` and prove the schema fingerprint (``pggate rollback``).
@@ -201,6 +204,7 @@ def rollback(
             prove=prove,
             derive_downs=derive_downs,
             confirm=confirm,
+            trace=trace,
         )
 
 

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from .errors import DatabaseUnavailable, LockTimeout, TargetMismatch
+from .events import NULL_EMIT, Emit, Event
 from .masking import mask
 
 APPLICATION_NAME = "pggate"
@@ -174,16 +175,28 @@ def advisory_lock(
     *,
     wait: float = 60.0,
     poll: float = 0.05,
+    emit: Emit = NULL_EMIT,
 ) -> Iterator[None]:
     """Hold a session advisory lock, polling ``pg_try_advisory_lock`` up to ``wait`` seconds.
 
     Polling rather than ``pg_advisory_lock``: a session blocked inside the latter
     holds a snapshot, which makes another runner's CREATE INDEX CONCURRENTLY
     wait for it forever. Re-entrant in PostgreSQL's sense (counted per session).
+    When the lock is taken, a ``lock.waiting`` event says so once, naming the holder.
     """
     deadline = time.monotonic() + wait
     delay = poll
+    announced = False
     while not conn.execute("select pg_try_advisory_lock(%s) as ok", (key,)).fetchone()["ok"]:
+        if not announced and wait > 0:
+            emit(
+                Event(
+                    "lock.waiting",
+                    f"waiting up to {wait:g}s for the migration lock, held by "
+                    f"{lock_holder(conn, key)}",
+                )
+            )
+            announced = True
         if time.monotonic() >= deadline:
             raise LockTimeout(
                 f"another pggate run holds the migration lock ({lock_holder(conn, key)}); "

@@ -78,6 +78,12 @@ class InternalError(PggateError):
     exit_code = 1
 
 
+class Interrupted(PggateError):
+    """The user pressed Ctrl-C (SIGINT); the message says what was left (exit 130)."""
+
+    exit_code = 130
+
+
 class MigrationFailed(PggateError):
     """A migration failed and was rolled back (exit 1)."""
 

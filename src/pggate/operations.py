@@ -137,10 +137,12 @@ def migrate(
     confirm: Confirm | None = None,
     run_id: str | None = None,
     validated: ValidateResult | None = None,
+    trace: bool = False,
 ) -> MigrateResult:
     """Apply the pending migrations; refuses (exit 2) on an error in the files first.
 
     ``validated``: the files' validation when the caller has it already (``stage``).
+    ``trace``: statement by statement, each one's time emitted (``-v``).
     """
     from .migrations.runner import Runner, plan
 
@@ -166,6 +168,7 @@ def migrate(
         recorded,
         emit=session.emit,
         run_id=run_id,
+        trace=trace,
         snapshot_every_up_to=session.project.settings.project.snapshot_every_up_to,
     )
     try:
@@ -191,6 +194,7 @@ def rollback(
     prove: str = "auto",
     derive_downs: bool = False,
     confirm: Confirm | None = None,
+    trace: bool = False,
 ) -> RollbackResult:
     """Revert applied migrations above ``to``, prove the schema, re-run the health gates.
 
@@ -213,7 +217,7 @@ def rollback(
     saved = None
     if backup and steps and not dry_run:
         saved = str(dump(session.url, session.project.evidence_dir / "backups", env))
-    worker = Rollback.for_session(session, recorded, emit=session.emit)
+    worker = Rollback.for_session(session, recorded, emit=session.emit, trace=trace)
 
     def health() -> tuple[GateResult, ...]:
         # The schema left must still be safe: RLS coverage, views, functions, and a history

@@ -289,10 +289,18 @@ def _run_step(run: _Run, name: str, stack: ExitStack) -> StepResult:
                 "step": name,
                 "status": str(result.status),
                 "duration_ms": round(result.duration_ms, 1),
+                # Why a step could not run, for the live view (the report has it too).
+                "error": _reason(result.error),
             },
         )
     )
     return result
+
+
+def _reason(error: dict[str, Any] | None) -> dict[str, str] | None:
+    if not error:
+        return None
+    return {"message": str(error.get("message", "")), "hint": str(error.get("hint") or "")}
 
 
 def _error_findings(step: str, exc: PggateError) -> tuple[Finding, ...]:

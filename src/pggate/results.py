@@ -278,11 +278,23 @@ class RunResult:
         """``GO`` or ``NO-GO``."""
         return verdict_of(self.steps)
 
+    def counts(self) -> dict[str, int]:
+        """Findings by severity; a step that errored without an error finding counts as one."""
+        counts = count_by_severity(self.findings)
+        counts["error"] += sum(
+            1
+            for s in self.steps
+            if s.status == Status.ERROR
+            and not any(f.severity == Severity.ERROR for f in s.all_findings)
+        )
+        return counts
+
     def exit_code(self) -> int:
         """0 GO; else the first step that did not pass decides.
 
         A failed step (a gate, a NO-GO) is 1 whatever happened after it; a step that
         could not run first is 2 (bad input, refused confirmation) or 3 (database).
+        Migration files that fail validation are bad input: 2, as from ``pggate validate``.
         """
         if self.go:
             return 0
@@ -291,6 +303,8 @@ class RunResult:
             code = int(first.error.get("exit_code", 1))
             if code in (2, 3):
                 return code
+        if first.step == "validate" and first.status == Status.FAIL:
+            return 2
         return 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -299,7 +313,7 @@ class RunResult:
             "run_id": self.run_id,
             "env": self.env,
             "verdict": self.verdict,
-            "counts": count_by_severity(self.findings),
+            "counts": self.counts(),
             "steps": [s.to_dict() for s in self.steps],
             "evidence_dir": self.evidence_dir,
             **self.data,

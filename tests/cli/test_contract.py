@@ -41,3 +41,50 @@ def test_an_internal_error_json_document_carries_the_process_exit_code(capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["exit_code"] == code == 1
     assert document["message"] == "internal error: ValueError: boom"
+
+
+def test_stage_shows_why_a_step_could_not_run_and_counts_it(run_pggate, tmp_path):
+    root = write_project(tmp_path / "p", url="postgresql://app:pw@127.0.0.1:1/app")
+    result = run_pggate("stage", "--env", "test", cwd=root)
+    assert result.exit_code == 3, result.output
+    step_line = next(line for line in result.stderr.splitlines() if "environment" in line)
+    assert "ERROR" in step_line
+    after = result.stderr.split(step_line, 1)[1]
+    assert "error:" in after and "127.0.0.1" in after
+    assert "hint:" in after
+    assert "NO-GO  test: 1 error(s)" in result.stdout
+    assert (
+        run_pggate("stage", "--env", "test", "-f", "json", cwd=root).json()["counts"]["error"] == 1
+    )
+
+
+def test_stage_exits_2_on_a_migration_file_error_as_validate_does(run_pggate, project):
+    root = project(migrations={"001_bad.sql": "create tabel x (id int);\n"})
+    assert run_pggate("validate", cwd=root).exit_code == 2
+    staged = run_pggate("stage", "--env", "test", cwd=root)
+    assert staged.exit_code == 2, staged.output
+    assert "MIG001" in staged.stdout
+    assert "SKIP migrate (not run: step validate did not pass)" in staged.stdout
+
+
+def test_a_skipped_gate_says_why_in_text(cli, project):
+    root = project(migrations={"001_a.sql": "create table a (id int);"})
+    result = cli("verify", "--env", "test", "--gate", "perf", cwd=root)
+    assert result.exit_code == 0, result.output
+    assert "gate perf: SKIP (no checks/bench/ folder)" in result.stdout
+
+
+def test_verbose_migrate_shows_each_statement_and_its_time(run_pggate, project):
+    root = project(
+        migrations={"001_a.sql": "create table a (id int);\ninsert into a values (1);\n"}
+    )
+    quiet = run_pggate("migrate", "--env", "test", "--dry-run", cwd=root)
+    assert quiet.exit_code == 0 and "create table a" not in quiet.stderr
+    result = run_pggate("migrate", "--env", "test", "-v", cwd=root)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    first = next(line for line in lines if "migrations/001_a.sql:1" in line)
+    second = next(line for line in lines if "migrations/001_a.sql:2" in line)
+    assert "create table a (id int)" in first and first.rstrip().endswith("ms)")
+    assert "insert into a values (1)" in second and second.rstrip().endswith("ms)")
+    assert any(line.startswith("applied 001_a (") for line in lines), result.stderr

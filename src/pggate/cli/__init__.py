@@ -61,6 +61,7 @@ def _register() -> None:
         commands_maintenance,
         commands_migrate,
         commands_schema,
+        commands_shell,
         commands_stage,
         commands_verify,
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 import typer
 
+from ..errors import Interrupted
 from ..events import Event
 from .options import EnvOpt, FormatOpt, ProjectOpt, Settings, VerboseOpt, YesOpt, settings
 from .output import Output
@@ -84,10 +85,13 @@ def command(
     *,
     shared: Iterable[str] = DEFAULT_SHARED,
     live: bool = False,
+    on_interrupt: Callable[[Invocation, dict[str, Any]], str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``body`` as the command ``name`` with the ``shared`` options added.
 
     ``live`` gives the command the step view (a spinner per pipeline step).
+    ``on_interrupt(invocation, options)`` says what a Ctrl-C left behind (checked in the
+    database, not assumed); the command then exits 130 with that message.
     """
     chosen = tuple(shared)
 
@@ -101,6 +105,9 @@ def command(
             invocation = _invocation(settings(ctx, **given), live)
             try:
                 result = body(invocation, **kwargs)
+            except KeyboardInterrupt:
+                invocation.stop_live()
+                raise Interrupted(_after_interrupt(invocation, kwargs, on_interrupt)) from None
             finally:
                 invocation.stop_live()
             return invocation.out.result(result, **invocation.text_options)
@@ -131,6 +138,21 @@ def command(
         return body
 
     return decorate
+
+
+def _after_interrupt(
+    invocation: Invocation,
+    options: dict[str, Any],
+    explain: Callable[[Invocation, dict[str, Any]], str] | None,
+) -> str:
+    if explain is None:
+        return "interrupted"
+    try:
+        return explain(invocation, options)
+    except KeyboardInterrupt:
+        return "interrupted (again, while checking what the first interrupt left)"
+    except Exception as exc:  # noqa: BLE001 - the interrupt is what we report
+        return f"interrupted; could not check the database afterwards: {exc}"
 
 
 def _invocation(opts: Settings, live: bool) -> Invocation:

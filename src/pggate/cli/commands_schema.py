@@ -60,6 +60,7 @@ def rollback(
         derive_downs=derive_downs,
         confirm=run.confirm,
         emit=run.emit,
+        trace=run.settings.verbose,
     )
 
 

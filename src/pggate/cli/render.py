@@ -337,12 +337,24 @@ def _run(out: Output, result: Any) -> None:
             out.console.print(f"[bold red]{step.step}:[/bold red] {escape(step.error['message'])}")
             if step.error.get("hint"):
                 out.console.print(f"[bold]hint:[/bold] {escape(step.error['hint'])}")
+    for line in _skipped(result):
+        out.console.print(f"  {badge('skip')} {line}")
     verdict(out, result)
     if result.evidence_dir:
         folder = Path(result.evidence_dir)
         out.console.print(f"  report:   {escape(folder / 'report.md')}")
         out.console.print(f"  html:     {escape(folder / 'report.html')}")
         out.console.print(f"  evidence: {escape(folder)}")
+
+
+def _skipped(run: Any) -> list[str]:
+    """``step (why)`` and ``gate name (why)`` for every step and gate that did not run."""
+    lines = []
+    for step in run.steps:
+        if str(step.status) == "skip":
+            lines.append(f"{step.step} ({escape(step.data.get('reason', 'not run'))})")
+        lines += [f"gate {g.gate}{_skip_reason(g)}" for g in step.gates if g.skipped]
+    return lines
 
 
 def _report(out: Output, result: Any) -> None:
@@ -356,11 +368,15 @@ def _demo(out: Output, result: Any) -> None:
     out.console.print(f"demo project copy: {escape(result.folder)}")
 
 
+def _completion(out: Output, result: Any) -> None:
+    import sys
+
+    sys.stdout.write(result.script)  # a script for the shell: no markup, no wrapping
+
+
 def verdict(out: Output, run: Any) -> None:
-    """``GO  env: N error(s), M warning(s)``."""
-    counts = {"error": 0, "warning": 0}
-    for finding in run.findings:
-        counts[str(finding.severity)] = counts.get(str(finding.severity), 0) + 1
+    """``GO  env: N error(s), M warning(s)``; a step that could not run counts as an error."""
+    counts = run.counts()
     out.console.print(
         f"{badge(run.verdict)}  {escape(run.env)}: {counts['error']} error(s), "
         f"{counts['warning']} warning(s)"
@@ -385,6 +401,7 @@ RENDERERS: dict[str, Callable[..., None]] = {
     "RunResult": _run,
     "ReportResult": _report,
     "DemoResult": _demo,
+    "CompletionResult": _completion,
 }
 
 
@@ -407,6 +424,7 @@ class StepView:
             self._start(event.data["step"])
         elif event.kind == "step.finished":
             self._finish(event.data["step"], event.data["status"], event.data["duration_ms"])
+            self._reason(event.data.get("error"))
         elif event.kind == "server.starting":
             # Every step opens a session; the embedded server starts only for the first.
             if not self._server_announced or self.out.settings.verbose:
@@ -427,6 +445,14 @@ class StepView:
         self.out.err.print(
             f"{STEP_MARK.get(status, ' ')} {step:<12} {badge(status):<20} [dim]{seconds}[/dim]"
         )
+
+    def _reason(self, error: dict[str, str] | None) -> None:
+        # Under a step that could not run: why, and what to do (not only in report.md).
+        if not error:
+            return
+        self.out.err.print(f"    [bold red]error:[/bold red] {escape(error['message'])}")
+        if error.get("hint"):
+            self.out.err.print(f"    [bold]hint:[/bold] {escape(error['hint'])}")
 
     def stop(self) -> None:
         """Stop the spinner (before a question or the final report)."""

@@ -34,7 +34,7 @@ from ..config import Project
 from ..errors import ConfigError, PggateError
 from ..events import Event
 from ..masking import mask_data
-from ..results import RunResult, StepResult, count_by_severity
+from ..results import RunResult, StepResult
 from .reader import FORMATS, REPORTS, Evidence, json_text, write_json, write_temporary
 from .render import render
 
@@ -116,7 +116,7 @@ class EvidencePackage:
             target=target,
             verdict=result.verdict,
             exit_code=result.exit_code(),
-            counts=count_by_severity(result.findings),
+            counts=result.counts(),
             finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
             complete=True,
         )

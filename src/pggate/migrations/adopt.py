@@ -207,7 +207,7 @@ def adopt(
     files = migrations.migrations if isinstance(migrations, MigrationSet) else migrations
     local = {m.version: m for m in files}
     by_number = {m.number: m.version for m in files}
-    with advisory_lock(conn, wait=lock_wait):
+    with advisory_lock(conn, wait=lock_wait, emit=emit):
         recorded = [
             {**r, "version": _local_version(r["version"], local, by_number)}
             for r in recorded_by(conn, source)

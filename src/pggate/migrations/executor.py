@@ -7,6 +7,7 @@ SQLSTATE, the server's message, detail and hint.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from ..events import Emit, Event
 from ..masking import mask
 from .files import Migration
 from .parse import Statement, line_column, split
@@ -162,17 +164,20 @@ def execute_section(
     migration: Migration,
     section: str = "up",
     statements: list[Statement] | None = None,
+    trace: Emit | None = None,
 ) -> int:
     """Run every statement of ``section`` on ``conn``; the number run.
 
     The caller owns the transaction. Raises ``StatementFailed`` on the first error. When
     the caller opened one, each statement must leave it open: one that ends it raises
     ``TransactionLost`` at once, so nothing after it runs in autocommit.
+    ``trace`` gets a ``statement.finished`` event per statement with its time (``-v``).
     """
     text, path, first_line = migration.section(section)
     statements = statements if statements is not None else split(text, first_line)
     guarded = conn.info.transaction_status == TransactionStatus.INTRANS
     for statement in statements:
+        clock = time.perf_counter()
         try:
             conn.execute(statement.sql, prepare=False)
         except psycopg.Error as exc:
@@ -188,7 +193,22 @@ def execute_section(
                 statement.index,
                 statement.sql,
             )
+        if trace is not None:
+            _trace(trace, migration, section, statement, (time.perf_counter() - clock) * 1000)
     return len(statements)
+
+
+def _trace(
+    emit: Emit, migration: Migration, section: str, statement: Statement, duration_ms: float
+) -> None:
+    where = f"{migration.shown_file(section)}:{statement.line}"
+    emit(
+        Event(
+            "statement.finished",
+            f"  {where}  {_shorten(statement.sql, 100)}  ({duration_ms:.1f} ms)",
+            {"file": where, "duration_ms": round(duration_ms, 3), "important": False},
+        )
+    )
 
 
 def failure(

@@ -172,7 +172,7 @@ class Rollback(Worker):
         is still held, so a migrate starting right after cannot make it see drift.
         """
         started = time.perf_counter()
-        with advisory_lock(self.conn, wait=lock_wait):
+        with advisory_lock(self.conn, wait=lock_wait, emit=self.emit):
             applied = self.history.applied()
             steps = plan_rollback(migrations, applied, to)
             refuse_transaction_control([s.migration for s in steps], "down")
@@ -225,10 +225,10 @@ class Rollback(Worker):
             try:
                 if not step.migration.transactional:
                     # Like its up, this down runs outside a transaction (DROP INDEX CONCURRENTLY).
-                    execute_section(self.conn, step.migration, "down")
+                    execute_section(self.conn, step.migration, "down", trace=self.trace)
                 with self.conn.transaction():
                     if step.migration.transactional:
-                        execute_section(self.conn, step.migration, "down")
+                        execute_section(self.conn, step.migration, "down", trace=self.trace)
                     self.conn.execute("reset all; reset role")
                     set_timeouts(
                         self.conn,

@@ -166,7 +166,7 @@ class Runner(Worker):
         """Take the lock, plan, apply; a ``MigrateResult`` or ``MigrationFailed``."""
         started = time.perf_counter()
         notes: list[str] = []
-        with advisory_lock(self.conn, wait=lock_wait):
+        with advisory_lock(self.conn, wait=lock_wait, emit=self.emit):
             if not dry_run:
                 self.history.ensure()
             the_plan = plan(migrations, self.history, to)
@@ -244,7 +244,7 @@ class Runner(Worker):
 
     def _batchable(self, migration: Migration, statements: list[Any]) -> bool:
         """Whether the one-round-trip path may run it: no snapshot due, no transaction control."""
-        if migration.version in self._snapshot_versions:
+        if migration.version in self._snapshot_versions or self.trace is not None:
             return False
         return not any(_TRANSACTION_CONTROL.match(s.sql) for s in statements)
 
@@ -317,7 +317,7 @@ class Runner(Worker):
 
     def _run_and_record(self, migration: Migration, statements: list[Any]) -> None:
         started_at, clock = datetime.now(UTC), time.perf_counter()
-        execute_section(self.conn, migration, "up", statements)
+        execute_section(self.conn, migration, "up", statements, trace=self.trace)
         duration = (time.perf_counter() - clock) * 1000
         self._reset_session()
         fingerprint, snapshot = self._snapshot_after(migration)
@@ -339,7 +339,7 @@ class Runner(Worker):
         remaining = statements
         for attempt, delay in enumerate((*LOCK_RETRIES, None)):
             try:
-                execute_section(self.conn, migration, "up", remaining)
+                execute_section(self.conn, migration, "up", remaining, trace=self.trace)
                 break
             except StatementFailed as failed:
                 invalid = self._invalid_indexes()

@@ -25,6 +25,7 @@ class Worker:
         statement_timeout: float | None,
         emit: Emit = NULL_EMIT,
         run_id: str | None = None,
+        trace: bool = False,
     ) -> None:
         self.conn = conn
         self.history = history
@@ -34,6 +35,8 @@ class Worker:
         self.statement_timeout = statement_timeout
         self.emit = emit
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        # -v: run statement by statement and emit each one's time (never the batched path).
+        self.trace: Emit | None = emit if trace else None
 
     @classmethod
     def for_session(
