@@ -1,11 +1,13 @@
 """The project file, its environments and their env files.
 
 ``load_project`` finds and validates ``pggate.toml``; ``resolve_target`` turns an
-environment name into the database it points at, applying the rules of
-DESIGN.md: the URL comes from the environment's env file; the process variable
-``DATABASE_URL`` serves an environment whose file gives none; both present and
-different is an error, so a stray variable never redirects a run; ``local``
-(or ``embedded = true``) with neither is the embedded server.
+environment name into the database it points at: the URL comes from the
+environment's env file; the process variable ``DATABASE_URL`` serves an environment
+whose file gives none; both present and different is an error, so a stray variable
+never redirects a run. ``local`` and ``embedded = true`` environments are the
+embedded server unless their env file gives a URL: the process variable is not used
+for them (many developers export one for another project) unless the environment
+says ``process_url = true``, and the session says it was ignored.
 
 Every secret read here is registered with ``masking`` before anything can
 print it.
@@ -84,6 +86,7 @@ class Environment(_Model):
 
     env_file: str | None = None
     url_var: str = DEFAULT_URL_VAR
+    process_url: bool | None = None  # default: yes, except for local and embedded environments
     confirm: bool = False
     embedded: bool = False
     local: bool = False
@@ -400,6 +403,7 @@ class Target:
     source: str
     embedded: bool
     env_values: Mapping[str, str]
+    note: str | None = None  # said on stderr: a process URL that was not used
 
     @property
     def masked_url(self) -> str:
@@ -414,7 +418,14 @@ class Target:
     def with_url(self, url: str, source: str) -> Target:
         """The same target once its server is known (the embedded one started)."""
         register_url(url)
-        return Target(self.name, self.environment, url, source, self.embedded, self.env_values)
+        return Target(
+            self.name, self.environment, url, source, self.embedded, self.env_values, self.note
+        )
+
+    @property
+    def from_process(self) -> bool:
+        """Whether the URL came from the process environment (said on stderr every run)."""
+        return self.source.startswith("$")
 
 
 def resolve_target(project: Project, name: str, environ: Mapping[str, str] | None = None) -> Target:
@@ -435,6 +446,14 @@ def resolve_target(project: Project, name: str, environ: Mapping[str, str] | Non
     from_process = environ.get(env.url_var) or None
     register_url(from_file)
     register_url(from_process)
+    note = None
+    if from_process and not _uses_process_url(env, name):
+        note = (
+            f"${env.url_var} is set but not used for {name!r}, which is the embedded server "
+            f"unless its env file gives a URL (set process_url = true on "
+            f"[environments.{name}] to use it)"
+        )
+        from_process = None
     if from_file and from_process and from_file != from_process:
         raise ConfigError(
             f"environment {name!r} has two database URLs: {env.env_file} gives "
@@ -451,9 +470,9 @@ def resolve_target(project: Project, name: str, environ: Mapping[str, str] | Non
             )
         _check_url(url, name)
         source = env.env_file if from_file else f"${env.url_var}"
-        return Target(name, env, url, str(source), False, file_values)
+        return Target(name, env, url, str(source), False, file_values, note)
     if env.embedded or name == "local":
-        return Target(name, env, None, "embedded", True, file_values)
+        return Target(name, env, None, "embedded", True, file_values, note)
     where = f"{env.env_file}" if env.env_file else "no env_file is configured"
     raise ConfigError(
         f"environment {name!r} has no database URL: {env.url_var} is not in {where} "
@@ -461,6 +480,13 @@ def resolve_target(project: Project, name: str, environ: Mapping[str, str] | Non
         hint=f"set {env.url_var}=postgresql://... in the env file, "
         "or use --env local for the embedded server",
     )
+
+
+def _uses_process_url(env: Environment, name: str) -> bool:
+    """Whether the process variable may give this environment its URL."""
+    if env.process_url is not None:
+        return env.process_url
+    return not (env.embedded or name == "local")
 
 
 def _check_url(url: str, env_name: str) -> None:

@@ -112,6 +112,18 @@ def open_session(
             db.check_pin(info, target.environment.pin, env_name)
         session = Session(project, target, conn, info, emit, server)
         stack.callback(lambda: [c.close() for c in session._extra])
+        if target.note:
+            emit(Event("url.ignored", f"note: {target.note}", {"warning": True}))
+        if target.from_process:
+            # A URL from the shell, not from the project: say so on every run, JSON mode too.
+            emit(
+                Event(
+                    "url.source",
+                    f"using the database URL from the process variable {target.source} "
+                    f"({target.masked_url}) for environment {env_name!r}",
+                    {"warning": True},
+                )
+            )
         emit(
             Event(
                 "server.connected", f"connected to {target.masked_url}", {"version": info.version}

@@ -171,12 +171,43 @@ def test_local_without_url_is_embedded(tmp_path):
     assert target.embedded and target.is_local and target.url is None
 
 
-def test_embedded_flag_with_a_url_is_refused(tmp_path):
-    root = project_at(tmp_path, ENVS)
+def test_embedded_flag_with_a_url_in_its_env_file_is_refused(tmp_path):
+    root = project_at(tmp_path, ENVS + 'env_file = ".env.embedded"\n')
+    (root / ".env.embedded").write_text("DATABASE_URL=postgresql://h/db\n")
     with pytest.raises(ConfigError, match="embedded = true"):
-        resolve_target(
-            load_project(root), "embedded", environ={"DATABASE_URL": "postgresql://h/db"}
-        )
+        resolve_target(load_project(root), "embedded", environ={})
+
+
+@pytest.mark.parametrize("name", ["local", "embedded"])
+def test_a_process_url_never_redirects_local_or_embedded(tmp_path, name):
+    root = project_at(tmp_path, ENVS)
+    target = resolve_target(
+        load_project(root), name, environ={"DATABASE_URL": "postgresql://u:pw@elsewhere/db"}
+    )
+    assert target.embedded and target.url is None
+    assert "$DATABASE_URL is set but not used" in target.note
+    assert "process_url = true" in target.note
+
+
+def test_local_uses_the_process_url_when_the_project_opts_in(tmp_path):
+    root = project_at(tmp_path, ENVS + "[environments.local]\nprocess_url = true\n")
+    target = resolve_target(
+        load_project(root), "local", environ={"DATABASE_URL": "postgresql://h/db"}
+    )
+    assert (target.url, target.source, target.embedded) == (
+        "postgresql://h/db",
+        "$DATABASE_URL",
+        False,
+    )
+    assert target.from_process and target.note is None
+
+
+def test_an_env_can_refuse_the_process_url(tmp_path):
+    root = project_at(
+        tmp_path, ENVS.replace("[environments.ci]", "[environments.ci]\nprocess_url = false")
+    )
+    with pytest.raises(ConfigError, match="has no database URL"):
+        resolve_target(load_project(root), "ci", environ={"DATABASE_URL": "postgresql://h/db"})
 
 
 def test_env_without_any_url_is_an_error(tmp_path):

@@ -49,6 +49,7 @@ class Output:
         self._err: Any = None
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
+        self._warned: set[str] = set()  # warnings said once per command, however many sessions
 
     @property
     def console(self) -> Any:
@@ -98,6 +99,11 @@ class Output:
 
     def emit(self, event: Event) -> None:
         """Draw a progress event: a bar in a terminal, a line when piped, nothing in JSON mode."""
+        if event.data.get("warning"):
+            if event.message not in self._warned:
+                self._warned.add(event.message)
+                self.err.print(escape_markup(event.message))
+            return
         if self.settings.json and not self.settings.verbose:
             return
         total = event.data.get("total")
@@ -105,7 +111,9 @@ class Output:
             self._bar(event, int(total))
             return
         if event.message and (self.settings.verbose or event.data.get("important", True)):
-            self.err.print(f"[dim]{event.message}[/dim]" if self.err.is_terminal else event.message)
+            # Messages carry SQL and names ("array[1]", "[environments.x]"): never markup.
+            message = _escape(event.message)
+            self.err.print(f"[dim]{message}[/dim]" if self.err.is_terminal else message)
 
     def _bar(self, event: Event, total: int) -> None:
         from rich.progress import (
@@ -128,9 +136,11 @@ class Output:
             self._progress.start()
         key = event.kind.rsplit(".", 1)[0]
         if key not in self._tasks:
-            self._tasks[key] = self._progress.add_task(event.message, total=total)
+            self._tasks[key] = self._progress.add_task(_escape(event.message), total=total)
         self._progress.update(
-            self._tasks[key], completed=int(event.data.get("done", 0)), description=event.message
+            self._tasks[key],
+            completed=int(event.data.get("done", 0)),
+            description=_escape(event.message),
         )
         if event.data.get("done", 0) >= total:
             self.close_progress()
@@ -164,6 +174,11 @@ class Output:
         self.err.print(f"[bold red]error:[/bold red] {_escape(exc.message)}")
         if exc.hint:
             self.err.print(f"[bold]hint:[/bold] {_escape(exc.hint)}")
+
+
+def escape_markup(text: str) -> str:
+    """``text`` printed literally by rich."""
+    return _escape(text)
 
 
 def _escape(text: str) -> str:

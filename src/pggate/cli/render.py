@@ -418,6 +418,9 @@ class StepView:
 
     def emit(self, event: Event) -> None:
         """Draw step events; pass the rest to the output's usual progress display."""
+        if event.data.get("warning"):
+            self.out.emit(event)  # said in every mode (the URL's source)
+            return
         if self.out.settings.json and not self.out.settings.verbose:
             return
         if event.kind == "step.started":
