@@ -89,6 +89,24 @@ def db(db_url: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
+@pytest.fixture
+def password_server() -> Iterator[object]:
+    """A throwaway server that demands passwords (scram) from every role but ``postgres``.
+
+    Role ``app`` logs in with ``right-pw-123``; tests create other roles as they need.
+    """
+    from pggate.embedded import EmbeddedServer
+
+    with EmbeddedServer.temporary() as server:
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("create role app login password 'right-pw-123'")
+        hba = server.data_dir / "pg_hba.conf"
+        hba.write_text("local all postgres trust\nlocal all all scram-sha-256\n" + hba.read_text())
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("select pg_reload_conf()")
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _clean_process_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No stray DATABASE_URL or engine choice from the developer's shell leaks into a test."""

@@ -6,6 +6,7 @@ PostgreSQL only and small on purpose. Every connection error becomes a
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from psycopg.rows import dict_row
 
 from .errors import DatabaseUnavailable, LockTimeout, TargetMismatch
 from .events import NULL_EMIT, Emit, Event
-from .masking import mask
+from .masking import mask, register_secret
 
 APPLICATION_NAME = "pggate"
 # A stable key for pggate's migration lock: hashtext('pggate') is not stable across
@@ -37,10 +38,15 @@ def connect(
     options: dict[str, Any] = {"application_name": application_name, "row_factory": dict_row}
     if connect_timeout:
         options["connect_timeout"] = max(1, int(connect_timeout))
+    register_secret(os.environ.get("PGPASSWORD"))
     try:
-        return psycopg.connect(url, autocommit=autocommit, **options)
+        conn = psycopg.connect(url, autocommit=autocommit, **options)
     except psycopg.Error as exc:
         raise unavailable(exc, url) from None
+    # The password libpq really used, wherever it found it (the URL, a password= pair,
+    # PGPASSWORD, .pgpass, a service file): masked from here on in every output.
+    register_secret(conn.info.password)
+    return conn
 
 
 def unavailable(exc: BaseException, url: str | None = None) -> DatabaseUnavailable:

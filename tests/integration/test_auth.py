@@ -1,25 +1,8 @@
 """A wrong password: exit 3, the server's reason shown, the password never."""
 
-import psycopg
-import pytest
-
-from pggate.embedded import EmbeddedServer
 from tests.conftest import write_project
 
 WRONG = "Wr0ng-Planted-pw"
-
-
-@pytest.fixture
-def password_server():
-    """A throwaway server that demands passwords (scram) from role ``app``."""
-    with EmbeddedServer.temporary() as server:
-        with psycopg.connect(server.url(), autocommit=True) as conn:
-            conn.execute("create role app login password 'right-pw-123'")
-        hba = server.data_dir / "pg_hba.conf"
-        hba.write_text("local all postgres trust\nlocal all all scram-sha-256\n" + hba.read_text())
-        with psycopg.connect(server.url(), autocommit=True) as conn:
-            conn.execute("select pg_reload_conf()")
-        yield server
 
 
 def test_wrong_password_exits_3_with_reason_and_nothing_leaks(cli, tmp_path, password_server):
