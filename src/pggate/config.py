@@ -30,8 +30,34 @@ from .masking import is_secret_key, mask, register_secret, register_url
 
 PROJECT_FILE = "pggate.toml"
 DEFAULT_URL_VAR = "DATABASE_URL"
+# Environment names become folder and file names (.pggate/<env>, evidence/<env>_<run>).
+ENV_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$")
 _UNITS = {None: 1.0, "s": 1.0, "sec": 1.0, "ms": 0.001, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def check_env_name(name: str) -> str:
+    """``name`` if it is an identifier (letters, digits, ``_``, ``-``); else ConfigError.
+
+    Checked before any path is built from it: ``../../x`` must not place the evidence,
+    a baseline or a server's data outside the project.
+    """
+    if not ENV_NAME.fullmatch(name):
+        raise ConfigError(
+            f"environment name {name!r} is not usable: names are letters, digits, _ and -",
+            hint="rename the environment in pggate.toml and pass that name to --env",
+        )
+    return name
+
+
+def inside(path: Path, base: Path, what: str) -> Path:
+    """``path``, after checking it resolves inside ``base`` (links followed); else ConfigError."""
+    if not path.resolve().is_relative_to(base.resolve()):
+        raise ConfigError(
+            f"{what} {path} resolves outside {base}; pggate does not write there",
+            hint="check the environment name and any symbolic links in the project",
+        )
+    return path
 
 
 def parse_duration(value: str | float | int | None) -> float | None:
@@ -202,6 +228,14 @@ class ProjectFile(_Model):
     lint: LintConfig = LintConfig()
     gates: dict[str, dict[str, Any]] = {}
 
+    @field_validator("environments")
+    @classmethod
+    def _environment_names(cls, value: dict[str, Environment]) -> dict[str, Environment]:
+        for name in value:
+            if not ENV_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not usable: names are letters, digits, _ and -")
+        return value
+
 
 GateModel = TypeVar("GateModel", bound=BaseModel)
 
@@ -231,6 +265,7 @@ class Project:
 
     def environment(self, name: str) -> Environment:
         """The environment called ``name``; an unknown name lists the known ones."""
+        check_env_name(name)
         envs = self.settings.environments
         if name in envs:
             return envs[name]

@@ -375,7 +375,10 @@ def _make_traversable(path: Path) -> None:
 
 def state_dir(project_root: Path, env_name: str) -> Path:
     """Where a persistent embedded environment keeps its server: ``.pggate/<env>/``."""
-    return project_root / ".pggate" / env_name
+    from .config import check_env_name, inside
+
+    folder = project_root / ".pggate" / check_env_name(env_name)
+    return inside(folder, project_root, "the embedded server's data folder")
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import api
 from . import operations as ops
 from .catalogue import finding
-from .config import Project
+from .config import Project, check_env_name, inside
 from .errors import ConfirmationRefused, PggateError
 from .events import NULL_EMIT, Emit, Event, fan_out
 from .results import (
@@ -99,7 +99,12 @@ def stage(
     proj = api.load(project)
     started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    folder = Path(evidence) if evidence else proj.evidence_dir / f"{env}_{run_id}"
+    check_env_name(env)  # before it names a folder
+    folder = (
+        Path(evidence)
+        if evidence
+        else inside(proj.evidence_dir / f"{env}_{run_id}", proj.evidence_dir, "the evidence folder")
+    )
     mset = ops.migration_set(proj)  # read once: the manifest, every step and the gates use it
     package = EvidencePackage.create(
         folder,

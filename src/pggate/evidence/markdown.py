@@ -1,7 +1,14 @@
-"""``report.md``: the report a reviewer reads and signs, as Markdown."""
+"""``report.md``: the report a reviewer reads and signs, as Markdown.
+
+Text from the project or the database (migration names, objects, keys, messages) goes
+through ``_text``, ``_code``, ``_one_line`` or ``table``: HTML in it is escaped (a
+migration named ``<img src=x onerror=...>`` is shown, never rendered) and a line break
+never ends a report line.
+"""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,7 +49,7 @@ def _summary(view: ReportView) -> str:
         f"**Verdict: {view.verdict}**",
         "",
         *([f"**{view.incomplete}**", ""] if view.incomplete else []),
-        *[f"- {reason}" for reason in view.reasons()],
+        *[f"- {_text(reason)}" for reason in view.reasons()],
         "",
         f"Findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info.",
     ]
@@ -61,15 +68,15 @@ def _attention(view: ReportView) -> str:
 
 def _item(item: Attention) -> str:
     f = item.finding
-    where = f" at `{f.file}:{f.line}`" if f.file and f.line else ""
+    where = f" at {_code(f'{f.file}:{f.line}')}" if f.file and f.line else ""
     lines = [
-        f"- **{str(f.severity).upper()} {f.check}** ({item.where}) `{f.object}`{where}: "
+        f"- **{str(f.severity).upper()} {f.check}** ({item.where}) {_code(f.object)}{where}: "
         + _one_line(f.message)
     ]
     if f.hint:
         lines.append(f"  - Fix: {_one_line(f.hint)}")
     if item.key:
-        lines.append(f"  - Leaked key: `{item.key}`")
+        lines.append(f"  - Leaked key: {_code(item.key)}")
     if item.statement:
         lines += ["", _fenced(item.statement, "sql", indent="  ")]
     if "\n" in f.message:
@@ -95,7 +102,7 @@ def _comparison(view: ReportView) -> str:
     for title, items in comparison.sections():
         lines.append(f"**{title}** ({len(items)})")
         lines.append("")
-        lines += [f"- {text}" for text in items] or ["- none"]
+        lines += [f"- {_text(text)}" for text in items] or ["- none"]
         lines.append("")
     return "\n".join(lines)
 
@@ -127,7 +134,7 @@ def _migrations(view: ReportView) -> str:
         lines.append("None applied in this run.")
     error = view.migration_error()
     if error:
-        where = f"`{error['file']}:{error['line']}`" if error.get("file") else "a migration"
+        where = _code(f"{error['file']}:{error['line']}") if error.get("file") else "a migration"
         lines += [
             "",
             f"**Migration failed** at {where}; it was rolled back.",
@@ -137,7 +144,7 @@ def _migrations(view: ReportView) -> str:
         if error.get("statement"):
             lines += ["", _fenced(str(error["statement"]), "sql")]
         if error.get("hint"):
-            lines += ["", f"Fix: {error['hint']}"]
+            lines += ["", f"Fix: {_text(error['hint'])}"]
     return "\n".join(lines)
 
 
@@ -148,13 +155,13 @@ def _isolation(view: ReportView) -> str:
     gate, matrix = found
     lines = ["## Isolation proof", ""]
     if gate.gate.skipped:
-        return "\n".join([*lines, f"Not run: {gate.gate.skipped}."])
+        return "\n".join([*lines, f"Not run: {_text(gate.gate.skipped)}."])
     if matrix is None:
         return "\n".join([*lines, "No table was probed: nothing is proven."])
     lines += [
-        f"**{matrix.coverage[0].upper()}{matrix.coverage[1:]}**, acting as `{matrix.actor}`"
+        f"**{matrix.coverage[0].upper()}{matrix.coverage[1:]}**, acting as {_code(matrix.actor)}"
         + (
-            f" between tenants {', '.join(f'`{t}`' for t in matrix.tenants_text)}"
+            f" between tenants {', '.join(_code(t) for t in matrix.tenants_text)}"
             if matrix.tenants
             else ""
         )
@@ -162,21 +169,23 @@ def _isolation(view: ReportView) -> str:
         "",
     ]
     if matrix.unprobed:
-        lines += [f"Not probed: {', '.join(f'`{t}`' for t in matrix.unprobed)}.", ""]
+        lines += [f"Not probed: {', '.join(_code(t) for t in matrix.unprobed)}.", ""]
     for table_name, check, key in matrix.leaks:
-        lines.append(f"- {check} leak on `{table_name}`: one leaked row's key is `{key}`.")
+        lines.append(
+            f"- {check} leak on {_code(table_name)}: one leaked row's key is {_code(key)}."
+        )
     if matrix.leaks:
         lines.append("")
-    lines += [*(f"{note}" for note in matrix.notes), *([""] if matrix.notes else [])]
+    lines += [*(_text(note) for note in matrix.notes), *([""] if matrix.notes else [])]
     with_rows = any(r.rows for r in matrix.rows)
     rows = [
-        [f"`{r.table}`", r.label, *[c.text for c in r.cells], *([r.rows] if with_rows else [])]
+        [_code(r.table), r.label, *[c.text for c in r.cells], *([r.rows] if with_rows else [])]
         for r in matrix.rows
     ]
     headers = ["table (as a member of another tenant)", "result", *matrix.probes]
     lines.append(table(headers + (["rows probed"] if with_rows else []), rows))
     details = [
-        f"- `{r.table}` {c.probe}: {c.detail}"
+        f"- {_code(r.table)} {c.probe}: {_text(c.detail)}"
         for r in matrix.rows
         for c in r.cells
         if c.outcome not in ("pass", "n-a") and c.detail
@@ -198,7 +207,7 @@ def _gate(gate: GateView) -> str:
     head = f"### {result.gate} — {_status(result.status)} ({_ms(result.duration_ms)})"
     lines = [head, ""]
     if result.skipped:
-        lines.append(f"Skipped: {result.skipped}")
+        lines.append(f"Skipped: {_text(result.skipped)}")
         return "\n".join(lines)
     lines.append(
         table(
@@ -223,7 +232,7 @@ def _gate(gate: GateView) -> str:
             "",
             table(
                 ["check", "severity", "object", "message", "fix"],
-                [[f.check, str(f.severity), f"`{f.object}`", f.message, f.hint] for f in findings],
+                [[f.check, str(f.severity), _code(f.object), f.message, f.hint] for f in findings],
             ),
         ]
     return "\n".join(lines)
@@ -234,7 +243,7 @@ def _notes(view: ReportView) -> str:
     if not notes:
         return ""
     return "\n\nNotes:\n\n" + "\n".join(
-        f"- {n.finding.check} ({n.where}) `{n.finding.object}`: {_one_line(n.finding.message)}"
+        f"- {n.finding.check} ({n.where}) {_code(n.finding.object)}: {_one_line(n.finding.message)}"
         for n in notes
     )
 
@@ -247,7 +256,7 @@ def _performance(view: ReportView) -> str:
         ["query", "before (median ms)", "after (median ms)", "change", "status"],
         [
             [
-                f"`{r['file']}`",
+                _code(r["file"]),
                 _num(r["before_ms"]),
                 _num(r["after_ms"]),
                 _change(r["change"]),
@@ -263,7 +272,7 @@ def _rollback(view: ReportView) -> str:
     lines = ["## Rollback rehearsal", ""]
     if rollback.ran:
         lines += [f"Result: **{_status(rollback.status)}**", ""]
-    lines += [f"- {s}" for s in rollback.sentences]
+    lines += [f"- {_text(s)}" for s in rollback.sentences]
     if rollback.diff:
         lines += [
             "",
@@ -275,7 +284,7 @@ def _rollback(view: ReportView) -> str:
     if rollback.error:
         lines += ["", _fenced(rollback.error, "")]
     if rollback.hint:
-        lines += ["", f"Fix: {rollback.hint}"]
+        lines += ["", f"Fix: {_text(rollback.hint)}"]
     return "\n".join(lines)
 
 
@@ -309,7 +318,23 @@ def _fenced(text: str, language: str, indent: str = "") -> str:
 
 def _one_line(text: str) -> str:
     lines = text.strip().splitlines()
-    return lines[0].rstrip(":") + (" (below)" if len(lines) > 1 else "") if lines else ""
+    first = _text(lines[0].rstrip(":")) if lines else ""
+    return first + (" (below)" if len(lines) > 1 else "")
+
+
+def _text(value: Any) -> str:
+    """``value`` as Markdown prose on one line, its HTML escaped."""
+    return " ".join(html.escape(str(value), quote=False).split())
+
+
+def _code(value: Any) -> str:
+    """``value`` as an inline code span on one line that no backtick inside can close."""
+    text = " ".join(str(value).split())
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 # ------------------------------------------------------------------ helpers
@@ -325,7 +350,11 @@ def table(headers: list[str], rows: Iterable[list[Any]], *, blank: bool = False)
 
 
 def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", "<br>")
+    # A code span (from _code) keeps its text literal; anything else has its HTML escaped.
+    text = str(value)
+    if not (text.startswith("`") and text.endswith("`")):
+        text = html.escape(text, quote=False)
+    return "<br>".join(text.replace("|", "\\|").splitlines())
 
 
 def _status(status: Any) -> str:

@@ -214,19 +214,18 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
         return Path(os.path.relpath(path, root)) if root else path
 
     if not folder.is_dir():
-        findings.append(
-            _finding(
-                "MIG003",
-                folder,
-                f"migrations folder {folder} does not exist",
-                "create it, or fix [project] migrations in pggate.toml",
-            )
-        )
+        findings.append(_missing_folder(folder))
         return MigrationSet(folder, (), tuple(findings))
+    allowed = _allowed_roots(folder, root)
     downs: dict[tuple[str, str], Path] = {}
     ups: list[tuple[str, str, Path]] = []
     for path in sorted(folder.iterdir()):
-        if path.is_dir() or path.name.startswith("."):
+        if path.name.startswith("."):
+            continue
+        problem = _unusable(path, allowed)
+        if problem is not None:
+            if path.suffix == ".sql":
+                findings.append(_finding("MIG003", shown(path), *problem))
             continue
         match = FILE_PATTERN.match(path.name)
         if not match:
@@ -264,6 +263,58 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
     migrations.sort(key=lambda m: (m.number, m.version, m.name))
     findings.extend(_duplicates(migrations))
     return MigrationSet(folder, tuple(migrations), tuple(findings))
+
+
+def _missing_folder(folder: Path) -> Finding:
+    if folder.exists() or folder.is_symlink():
+        what = "is a file" if folder.is_file() else "is not a folder (a dangling link?)"
+        return _finding(
+            "MIG003",
+            folder,
+            f"migrations folder {folder} {what}",
+            "point [project] migrations in pggate.toml at the folder of migration files",
+        )
+    return _finding(
+        "MIG003",
+        folder,
+        f"migrations folder {folder} does not exist",
+        "create it, or fix [project] migrations in pggate.toml",
+    )
+
+
+def _allowed_roots(folder: Path, root: Path | None) -> tuple[Path, ...]:
+    """Where a migration file may live once links are resolved: the project, the folder."""
+    roots = [folder.resolve()]
+    if root is not None:
+        roots.append(root.resolve())
+    return tuple(roots)
+
+
+def _unusable(path: Path, allowed: tuple[Path, ...]) -> tuple[str, str] | None:
+    """``(message, hint)`` when ``path`` cannot be read as a migration, else None.
+
+    A symbolic link is followed only to a file inside the project (or the migrations
+    folder): a link to /etc/shadow must not be printed by validate or copied into the
+    evidence. Messages name the entry, never what it points at or contains.
+    """
+    if path.is_symlink():
+        if not path.exists():
+            return (
+                f"{path.name} is a symbolic link to a file that does not exist",
+                "fix or remove the link",
+            )
+        target = path.resolve()
+        if not any(target.is_relative_to(base) for base in allowed):
+            return (
+                f"{path.name} is a symbolic link that resolves outside the project; "
+                "pggate does not read it",
+                "copy the migration into the migrations folder instead of linking to it",
+            )
+    if path.is_dir():
+        return (f"{path.name} is a folder, not a migration file", "move its files up, or rename it")
+    if not path.is_file():
+        return (f"{path.name} is not a regular file", "replace it with a .sql file")
+    return None
 
 
 def _load_one(

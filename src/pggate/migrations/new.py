@@ -21,7 +21,16 @@ TEMPLATE = """-- {name}
 
 
 def slug(name: str) -> str:
-    """``"Add Tasks index!"`` -> ``add_tasks_index``."""
+    """``"Add Tasks index!"`` -> ``add_tasks_index``; path separators become ``_`` too.
+
+    A name with a line break or another control character is refused: written into the
+    file's header comment, its second line would be live SQL in the up section.
+    """
+    if any(ch < " " or ch == "\x7f" for ch in name):
+        raise MigrationFileError(
+            f"the migration name {name!r} holds a line break or control character",
+            hint="give the name on one line, e.g. pggate new add_tasks",
+        )
     cleaned = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not cleaned:
         raise MigrationFileError(
@@ -54,5 +63,6 @@ def create(folder: Path, name: str, now: datetime | None = None) -> Path:
         raise MigrationFileError(
             f"{path} already exists", hint="wait a second or pick another name"
         )
-    path.write_text(TEMPLATE.format(name=name))
+    with path.open("x", encoding="utf-8") as handle:  # never overwrite a file
+        handle.write(TEMPLATE.format(name=name))
     return path

@@ -163,3 +163,16 @@ def test_init_scaffolds_a_loadable_project_and_refuses_twice(tmp_path):
     assert ".env.*" in (tmp_path / "p" / ".gitignore").read_text()
     with pytest.raises(ConfigError, match="already exists"):
         api.init(tmp_path / "p")
+
+
+@pytest.mark.parametrize("name", ["add\nselect 1", "add\rdrop table x", "tab\there"])
+def test_new_refuses_a_name_that_would_put_sql_in_the_header(tmp_path, name):
+    with pytest.raises(MigrationFileError, match="line break or control character"):
+        create(tmp_path, name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_slugifies_path_separators_into_the_folder(tmp_path):
+    path = create(tmp_path / "m", "../../etc/evil", now=datetime(2024, 1, 1, tzinfo=UTC))
+    assert path.parent == tmp_path / "m" and path.name == "20240101000000_etc_evil.sql"
+    assert list(tmp_path.iterdir()) == [tmp_path / "m"]

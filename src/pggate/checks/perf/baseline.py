@@ -20,7 +20,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 def folder(root: Path, env: str) -> Path:
     """Where ``env``'s baselines live."""
-    return root / ".pggate" / "baselines" / env
+    from ...config import check_env_name, inside
+
+    return inside(root / ".pggate" / "baselines" / check_env_name(env), root, "the baseline folder")
 
 
 def path_of(root: Path, env: str, name: str) -> Path:
