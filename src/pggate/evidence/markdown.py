@@ -8,7 +8,6 @@ never ends a report line.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -324,7 +323,12 @@ def _one_line(text: str) -> str:
 
 def _text(value: Any) -> str:
     """``value`` as Markdown prose on one line, its HTML escaped."""
-    return " ".join(html.escape(str(value), quote=False).split())
+    return " ".join(_no_html(str(value)).split())
+
+
+def _no_html(text: str) -> str:
+    # Without '<' there is no tag and without a raw '&' no entity: '>' (as in a -> b) stays.
+    return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def _code(value: Any) -> str:
@@ -353,7 +357,7 @@ def _cell(value: Any) -> str:
     # A code span (from _code) keeps its text literal; anything else has its HTML escaped.
     text = str(value)
     if not (text.startswith("`") and text.endswith("`")):
-        text = html.escape(text, quote=False)
+        text = _no_html(text)
     return "<br>".join(text.replace("|", "\\|").splitlines())
 
 
