@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 from .config import Project, parse_duration
 from .db import behind_transaction_pooler
-from .errors import ConfigError, ConfirmationRefused, DatabaseUnavailable, MigrationFileError
+from .errors import (
+    ConfigError,
+    ConfirmationRefused,
+    DatabaseUnavailable,
+    MigrationFileError,
+    PggateError,
+)
 from .results import Finding, SchemaResult, Severity
 from .session import Session
 
@@ -376,7 +382,28 @@ def verify(
         results.append(result)
     from .checks.confirm import confirm
 
-    return VerifyResult(confirm(results))  # static findings the isolation proof confirmed
+    # static findings the isolation proof confirmed; pending files change what was judged
+    return VerifyResult(confirm(results), warnings=pending_warnings(session, migrations))
+
+
+def pending_warnings(session: Session, migrations: MigrationSet | None) -> tuple[str, ...]:
+    """Why the gates' verdict is not about the schema the files describe, if it is not."""
+    try:
+        mset = migrations or migration_set(session.project)
+    except PggateError as exc:
+        return (
+            f"the migration files could not be read ({exc.message}): the gates judged the "
+            "live schema without knowing whether it is the one the files describe",
+        )
+    applied = {a.version for a in history(session).applied()}
+    pending = [m for m in mset.migrations if m.version not in applied]
+    if not pending:
+        return ()
+    names = ", ".join(m.label for m in pending[:5]) + (", ..." if len(pending) > 5 else "")
+    return (
+        f"{len(pending)} migration(s) pending ({names}): the gates judged a schema that is "
+        "not the one the files describe; run `pggate migrate` (or `pggate stage`) first",
+    )
 
 
 @dataclass(frozen=True)
