@@ -21,6 +21,7 @@ class TransactionControl(GateCheck):
     id = "PRF003"
     gate = "perf"
     severity = Severity.ERROR
+    verified = "no bench query file holds transaction control (each ran inside the rolled-back transaction)"
 
     @classmethod
     def of(cls, check: SqlFile) -> Finding | None:

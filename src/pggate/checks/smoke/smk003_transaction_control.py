@@ -23,6 +23,7 @@ class TransactionControl(GateCheck):
     id = "SMK003"
     gate = "smoke"
     severity = Severity.ERROR
+    verified = "no smoke check file holds transaction control (each ran inside the rolled-back transaction)"
 
     @classmethod
     def of(cls, check: SqlFile) -> Finding | None:
