@@ -40,13 +40,16 @@ create policy t{i}_p on t{i} using (tenant_id = current_setting('app.t', true)::
 """
 
 
-def project_with(admin: str, count: int, root: Path) -> Path:
+def project_with(
+    admin: str, count: int, root: Path, *, table: str = TABLE, prelude: str = ""
+) -> Path:
+    """A project on a new database of ``count`` tables (``table`` formatted with ``i``)."""
     name = f"gates_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     url = with_database(admin, name)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(API + "".join(TABLE.format(i=i) for i in range(count)))
+        conn.execute(API + prelude + "".join(table.format(i=i) for i in range(count)))
     root.mkdir(parents=True)
     (root / ".env.bench").write_text(f"DATABASE_URL={url}\n")
     (root / "pggate.toml").write_text('[environments.bench]\nenv_file = ".env.bench"\n')

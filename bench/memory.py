@@ -10,7 +10,6 @@ nothing else, measured in the same run. Goal: under 100 MB for either command.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -21,16 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from pggate.embedded import EmbeddedServer  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sibling import sibling  # noqa: E402
+
 GOAL_MB = 100
-
-
-def _migrate_vs_psql():  # noqa: ANN202 - the sibling benchmark, for its project writer
-    spec = importlib.util.spec_from_file_location("migrate_vs_psql", HERE / "migrate_vs_psql.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def peak_mb(command: list[str], cwd: Path) -> float:
@@ -48,7 +41,7 @@ def run(quick: bool = False) -> list[dict]:
     count = 200 if quick else 1000
     pggate = [sys.executable, "-m", "pggate"]
     with EmbeddedServer.temporary() as server, tempfile.TemporaryDirectory() as tmp:
-        bench = _migrate_vs_psql()
+        bench = sibling("migrate_vs_psql")
         root = bench.write_project(Path(tmp) / "project", count, bench.fresh_database(server.url()))
         floor = peak_mb([sys.executable, "-c", "import pggate.cli"], root)
         figures = {

@@ -22,18 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from pggate import api  # noqa: E402
 from pggate.embedded import EmbeddedServer  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sibling import sibling  # noqa: E402
+
 GOALS = {"--help": 3.0, "--version": 3.0, "status": 8.0}  # multiples of a bare interpreter start
-
-
-def _migrate_vs_psql():  # noqa: ANN202 - the sibling benchmark, for its project writer
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("migrate_vs_psql", HERE / "migrate_vs_psql.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def pggate_command() -> list[str]:
@@ -61,7 +53,7 @@ def run(quick: bool = False, count: int = 1000) -> list[dict]:
     repeats = 3 if quick else 10
     rows = []
     with EmbeddedServer.temporary() as server, tempfile.TemporaryDirectory() as tmp:
-        bench = _migrate_vs_psql()
+        bench = sibling("migrate_vs_psql")
         url = bench.fresh_database(server.url())
         root = bench.write_project(Path(tmp) / "project", count, url)
         api.migrate(root, "bench")  # status then compares 1000 files with 1000 history rows

@@ -16,43 +16,32 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from pggate import api  # noqa: E402
 from pggate.checks.fk import fk002_orphans  # noqa: E402
-from pggate.db import with_database  # noqa: E402
 from pggate.embedded import EmbeddedServer  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sibling import sibling  # noqa: E402
+
+GATES_SCALING = sibling("gates_scaling")  # its Supabase-shaped tenant tables, plus a foreign key
+TABLE = GATES_SCALING.TABLE.replace(
+    "tenant_id uuid not null,", "tenant_id uuid not null references tenants (id),"
+)
+assert "references tenants" in TABLE, "gates_scaling.TABLE changed: update the foreign key"
 
 GOAL = 3.0
 GATES = "rls,views,functions,fk"
-TENANTS = "create table tenants (id uuid primary key default gen_random_uuid());\n"
-TABLE = """create table t{i} (id bigint generated always as identity primary key,
-    tenant_id uuid not null references tenants (id), title text not null default '');
-create index t{i}_tenant on t{i} (tenant_id);
-alter table t{i} enable row level security; alter table t{i} force row level security;
-create policy t{i}_p on t{i} using (tenant_id = current_setting('app.t', true)::uuid)
-    with check (tenant_id = current_setting('app.t', true)::uuid);
+TENANTS = """create table tenants (id uuid primary key default gen_random_uuid());
+insert into tenants default values;
 """
 
 
 def project_with(admin: str, count: int, root: Path) -> Path:
-    name = f"static_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = with_database(admin, name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(TENANTS + "".join(TABLE.format(i=i) for i in range(count)))
-        conn.execute("insert into tenants default values")
-        conn.execute("analyze")
-    root.mkdir(parents=True)
-    (root / ".env.bench").write_text(f"DATABASE_URL={url}\n")
-    (root / "pggate.toml").write_text('[environments.bench]\nenv_file = ".env.bench"\n')
-    return root
+    return GATES_SCALING.project_with(admin, count, root, table=TABLE, prelude=TENANTS)
 
 
 def command(root: Path, repeats: int) -> float:
