@@ -18,7 +18,7 @@ from psycopg.pq import TransactionStatus
 from ..events import Emit, Event
 from ..masking import mask
 from .files import Migration
-from .parse import Statement, line_column, split
+from .parse import TRANSACTION_WORDS, Statement, line_column, split
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -94,21 +94,6 @@ class TransactionLost(Exception):
         return f"{self.file}:{self.line}"
 
 
-# TransactionStmt kinds as users write them, for messages.
-_TRANSACTION_WORDS = {
-    "TRANS_STMT_BEGIN": "BEGIN",
-    "TRANS_STMT_START": "START TRANSACTION",
-    "TRANS_STMT_COMMIT": "COMMIT",
-    "TRANS_STMT_ROLLBACK": "ROLLBACK",
-    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
-    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
-    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
-    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
-    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
-    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
-}
-
-
 def transaction_control(statements: list[Statement]) -> list[tuple[Statement, str]]:
     """Statements that begin, end or change the transaction they run in, with what they are.
 
@@ -123,7 +108,7 @@ def transaction_control(statements: list[Statement]) -> list[tuple[Statement, st
     for statement in statements:
         for kind, node in parse_tree(statement.sql):
             if kind == "TransactionStmt":
-                found.append((statement, _TRANSACTION_WORDS.get(node.get("kind", ""), "BEGIN")))
+                found.append((statement, TRANSACTION_WORDS.get(node.get("kind", ""), "BEGIN")))
             elif kind == "VariableSetStmt" and node.get("name") == "TRANSACTION":
                 found.append((statement, "SET TRANSACTION"))
     return found

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .lint_catalogue import LINTS
-from .parse import Statement
+from .parse import TRANSACTION_WORDS, Statement
 
 
 @dataclass
@@ -214,18 +214,6 @@ VOLATILE_DEFAULTS = frozenset(
         "gen_random_bytes",
     }
 )
-_TRANSACTION_WORDS = {
-    "TRANS_STMT_BEGIN": "BEGIN",
-    "TRANS_STMT_START": "START TRANSACTION",
-    "TRANS_STMT_COMMIT": "COMMIT",
-    "TRANS_STMT_ROLLBACK": "ROLLBACK",
-    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
-    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
-    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
-    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
-    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
-    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
-}
 
 
 # ---------------------------------------------------------------- the rules
@@ -395,7 +383,7 @@ def lnt007_transaction_control(site: Site) -> Iterator[Found]:
         return
     word = None
     if site.kind == "TransactionStmt":
-        word = _TRANSACTION_WORDS.get(site.node.get("kind", ""), "transaction control")
+        word = TRANSACTION_WORDS.get(site.node.get("kind", ""), "transaction control")
         if word == "COMMIT" and site.statement.sql[:3].lower() == "end":
             word = "END"
         if word == "ROLLBACK" and site.statement.sql[:5].lower() == "abort":

@@ -231,3 +231,18 @@ def _parse_error(exc: Exception, length: int) -> tuple[str, int]:
 def describe(path: Path, line: int, column: int | None = None) -> str:
     """``path:line[:column]`` for messages."""
     return f"{path}:{line}" + (f":{column}" if column else "")
+
+
+# TransactionStmt kinds as users write them, for messages (lints and the runner).
+TRANSACTION_WORDS = {
+    "TRANS_STMT_BEGIN": "BEGIN",
+    "TRANS_STMT_START": "START TRANSACTION",
+    "TRANS_STMT_COMMIT": "COMMIT",
+    "TRANS_STMT_ROLLBACK": "ROLLBACK",
+    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
+    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
+    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
+    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
+    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
+}
