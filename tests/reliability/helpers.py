@@ -40,7 +40,7 @@ def pggate_process(*args: str, cwd: Path, **popen: object) -> subprocess.Popen[s
 def pggate_backends(conn: psycopg.Connection, database: str) -> list[dict]:
     """Backends pggate has open on ``database`` (application_name starts with pggate)."""
     return conn.execute(
-        "select pid, state, query from pg_stat_activity "
+        "select pid, state, query, wait_event_type from pg_stat_activity "
         "where datname = %s and application_name like %s and pid <> pg_backend_pid()",
         (database, APPLICATION_NAME + "%"),
     ).fetchall()

@@ -43,8 +43,11 @@ def set_sleep(db, database: str, seconds: float | None) -> None:
         )
 
 
-def terminate_when(db, database: str, proc, query_like: str) -> int:
-    """Wait until pggate's backend runs a statement like ``query_like``, terminate it; its pid."""
+def terminate_when(db, database: str, proc, query_like: str, *, waiting_on_lock=False) -> int:
+    """Wait until pggate's backend runs a statement like ``query_like``, terminate it; its pid.
+
+    ``waiting_on_lock``: only once that statement waits for a heavyweight lock.
+    """
     deadline = time.monotonic() + 30
     while True:
         assert proc.poll() is None, proc.communicate()
@@ -52,7 +55,9 @@ def terminate_when(db, database: str, proc, query_like: str) -> int:
         busy = [
             b
             for b in pggate_backends(db, database)
-            if b["state"] == "active" and query_like in b["query"]
+            if b["state"] == "active"
+            and query_like in b["query"]
+            and (not waiting_on_lock or b["wait_event_type"] == "Lock")
         ]
         if busy:
             pid = busy[0]["pid"]
