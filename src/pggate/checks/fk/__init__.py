@@ -32,6 +32,12 @@ class FkConfig(BaseModel):
     statement_timeout: str = "30s"  # per foreign key, for the orphan anti-join
     check_orphans: bool = True
 
+    @field_validator("statement_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)  # a bad one is a config error now, not when the gate runs
+        return value
+
     @field_validator("required", "logical")
     @classmethod
     def _specs(cls, value: list[str]) -> list[str]:

@@ -89,9 +89,10 @@ class OrphanedRows(Check):
             if row["error"]:
                 yield self.finding(
                     label,
-                    f"orphan check of {row['name']} did not finish: {row['error']}",
-                    "raise [gates.fk] statement_timeout, or check it off-peak",
+                    f"orphan check of {row['name']} {_what_stopped(row)}: {row['error']}",
+                    _unfinished_hint(row),
                     severity=Severity.WARNING,
+                    sqlstate=row["sqlstate"],
                 )
             elif row["orphans"]:
                 samples = "; ".join(f"({s})" for s in row["samples"])
@@ -103,6 +104,27 @@ class OrphanedRows(Check):
                     orphans=row["orphans"],
                     sample_keys=row["samples"],
                 )
+
+
+_TIMED_OUT = "57014"  # query_canceled: the per-key statement_timeout
+_NO_PRIVILEGE = "42501"  # insufficient_privilege
+
+
+def _what_stopped(row: dict[str, Any]) -> str:
+    return "did not finish" if row["sqlstate"] == _TIMED_OUT else "could not run"
+
+
+def _unfinished_hint(row: dict[str, Any]) -> str:
+    """What to do about a probe that stopped, by why it stopped."""
+    if row["sqlstate"] == _TIMED_OUT:
+        return "raise [gates.fk] statement_timeout, or check it off-peak"
+    if row["sqlstate"] == _NO_PRIVILEGE:
+        schemas = " and ".join(dict.fromkeys((row["child_schema"], row["parent_schema"])))
+        return (
+            f"grant the connected role USAGE on schema {schemas} and SELECT on both "
+            "tables, or verify as their owner"
+        )
+    return "fix what the error names and run again; these rows were not checked"
 
 
 def _orphans_of(key: dict[str, Any]) -> sql.Composed:
@@ -148,8 +170,10 @@ def _probe(ctx: CheckContext, key: dict[str, Any], timeout: float | None) -> dic
         (row,) = _within_budget(ctx, _counted(0, key), timeout)
         return {**key, "orphans": row["orphans"], "samples": row["samples"] or [], "error": None}
     except psycopg.Error as exc:
+        if ctx.conn.broken:
+            raise  # the connection is gone: exit 3, not a finding per key
         message = exc.diag.message_primary or str(exc)
-        return {**key, "orphans": None, "samples": [], "error": message}
+        return {**key, "orphans": None, "samples": [], "error": message, "sqlstate": exc.sqlstate}
 
 
 def _probe_batch(
@@ -162,6 +186,8 @@ def _probe_batch(
     try:
         rows = _within_budget(ctx, query, timeout)
     except psycopg.Error:
+        if ctx.conn.broken:
+            raise
         return [_probe(ctx, key, timeout) for key in keys]
     found = {row["i"]: row for row in rows}
     return [

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...config import parse_duration
 from ...db import rolled_back
@@ -45,6 +45,12 @@ class PerfConfig(BaseModel):
     warmup: int = Field(3, ge=0, le=1000)
     seed: str | None = None  # run inside the transaction when the tenant tables are empty
     baseline: str | None = None  # compare with this saved baseline (default: the newest)
+
+    @field_validator("noise_floor")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)  # a bad one is a config error now, not when the gate runs
+        return value
 
     @property
     def noise_floor_ms(self) -> float:
