@@ -410,3 +410,23 @@ Supabase's backups / point-in-time recovery); or review derived downs with
 """,
     "tests/integration/rollback/test_without_downs.py",
 )
+
+# ------------------------------------------------------------ GATE: any gate (verify, stage)
+_step(
+    "GATE001",
+    E,
+    "A gate could not run: a query failed or the check broke, so it proved nothing.",
+    """
+**Problem**: one of the gate's catalog queries or checks raised an error (a permission the
+connected role lacks, a ``statement_timeout``, a lock it could not take, or a bug in
+pggate). Nothing the gate checks was verified, so the gate fails instead of passing; the
+other gates still run. The finding names the gate, the error and the query's SQLSTATE when
+the server gave one; with ``-v`` the traceback is in the output and the run log.
+
+**Fix**: act on the error (grant the privilege, raise the timeout, retry when the lock is
+free) and run again; an error that is not the database's is a bug in pggate: report it
+with the run log.
+""",
+    "tests/integration/gates/test_gate_could_not_run.py",
+    where="verify",
+)

@@ -395,7 +395,17 @@ def pending_warnings(session: Session, migrations: MigrationSet | None) -> tuple
             f"the migration files could not be read ({exc.message}): the gates judged the "
             "live schema without knowing whether it is the one the files describe",
         )
-    applied = {a.version for a in history(session).applied()}
+    import psycopg
+
+    try:
+        applied = {a.version for a in history(session).applied()}
+    except psycopg.Error as exc:
+        if session.conn.broken:
+            raise
+        return (
+            f"the migration history could not be read ({' '.join(str(exc).split())}): the "
+            "gates judged the live schema without knowing whether migrations are pending",
+        )
     pending = [m for m in mset.migrations if m.version not in applied]
     if not pending:
         return ()

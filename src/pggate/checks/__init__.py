@@ -84,5 +84,59 @@ def load_all() -> None:
 
 
 def run_gate(name: str, ctx: CheckContext) -> GateResult:
-    """Run gate ``name`` on ``ctx``: the one way ``verify``, ``stage`` and rollback run a gate."""
-    return load(name).run(ctx)
+    """Run gate ``name`` on ``ctx``: the one way ``verify``, ``stage`` and rollback run a gate.
+
+    A gate that raises becomes a failed gate with a GATE001 finding saying why, and the
+    next gate runs: a check that could not run proved nothing and must not pass, nor take
+    the other gates down with it. Bad input (a ``PggateError``: exit 2) and a lost
+    connection (exit 3) still end the command, as everywhere else.
+    """
+    import time
+
+    from ..errors import PggateError
+
+    started = time.perf_counter()
+    try:
+        return load(name).run(ctx)
+    except PggateError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turned into a finding, never swallowed
+        if ctx.conn.closed or ctx.conn.broken:
+            raise
+        return _could_not_run(name, ctx, exc, (time.perf_counter() - started) * 1000)
+
+
+def _could_not_run(name: str, ctx: CheckContext, exc: Exception, ms: float) -> GateResult:
+    """The failed gate ``name``: one GATE001 finding naming ``exc``, its traceback in the log."""
+    import dataclasses
+    import traceback
+
+    from ..catalogue import finding
+    from ..events import Event
+    from ..results import GateResult
+
+    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None)
+    database = sqlstate is not None
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    message = (
+        f"gate {name} could not run: the database refused a query "
+        f"({type(exc).__name__}, SQLSTATE {sqlstate}): {text}"
+        if database
+        else f"gate {name} could not run: {type(exc).__name__}: {text}"
+    )
+    hint = (
+        "fix what the error names (a privilege, a timeout, a lock) and run again; "
+        "nothing this gate checks was verified"
+        if database
+        else "this is a bug in pggate: rerun with -v for the traceback and report it "
+        "with the run log; nothing this gate checks was verified"
+    )
+    ctx.emit(
+        Event(
+            "gate.failed",
+            message,
+            {"gate": name, "traceback": traceback.format_exc(), "important": False},
+        )
+    )
+    failed = finding("GATE001", name, message, hint, sqlstate=sqlstate)
+    return GateResult(name, (dataclasses.replace(failed, gate=name),), ms)

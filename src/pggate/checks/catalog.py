@@ -17,7 +17,10 @@ BEFORE_GATES = (
     ("MIG", "Step `validate` and `migrate`: migration files"),
     ("LNT", "Step `validate`: lock-hazard lints"),
 )
-AFTER_GATES = (("RBK", "Step `rollback`: the rehearsal (`stage --rehearse-rollback`)"),)
+AFTER_GATES = (
+    ("GATE", "Every gate: one that could not run"),
+    ("RBK", "Step `rollback`: the rehearsal (`stage --rehearse-rollback`)"),
+)
 
 
 def _of_family(family: str) -> list[Entry]:
