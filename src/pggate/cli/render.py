@@ -339,6 +339,10 @@ def _run(out: Output, result: Any) -> None:
                 out.console.print(f"[bold]hint:[/bold] {escape(step.error['hint'])}")
     for line in _skipped(result):
         out.console.print(f"  {badge('skip')} {line}")
+    for step in result.steps:  # what a behavioural proof exercised, not only its verdict
+        for gate in step.gates:
+            if gate.summary.get("proven"):
+                out.console.print(f"  gate {gate.gate}: {escape(gate.summary['proven'])}")
     verdict(out, result)
     if result.evidence_dir:
         folder = Path(result.evidence_dir)

@@ -320,3 +320,6 @@ def test_a_stage_with_a_table_named_api_keys_writes_every_report(cli, tmp_path, 
     assert api_keys["status"] == "proven"  # on rows pggate made: the seed has none
     assert set(api_keys["rows"].values()) == {"1 synthesized"}
     assert "public.api_keys" in (folder / "report.md").read_text()
+    # the text output says what the proof exercised, not only that the gate passed
+    proven = isolation["summary"]["proven_tables"]
+    assert f"gate isolation: proven {proven} of {proven} tables" in result.stdout
