@@ -300,8 +300,8 @@ def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
             install(conn)  # type: ignore[arg-type]
 
     def shadow(migrations: list[object]) -> dict[str, object]:
-        exclude = [session.project.settings.project.history_schema]
-        return replay(session.url, migrations, exclude_schemas=exclude, prepare=prepare)  # type: ignore[arg-type]
+        # The snapshot itself leaves pggate's tables out, wherever they are: no schema to skip.
+        return replay(session.url, migrations, exclude_schemas=(), prepare=prepare)  # type: ignore[arg-type]
 
     return shadow
 
@@ -337,8 +337,7 @@ def schema(session: Session) -> SchemaResult:
     from .schema import fingerprint as fp
     from .schema.snapshot import take
 
-    exclude = [session.project.settings.project.history_schema]
-    snapshot = take(session.conn, exclude_schemas=exclude)
+    snapshot = take(session.conn)
     return SchemaResult(session.target.name, fp.of(snapshot), snapshot, session.info.version_num)
 
 

@@ -348,10 +348,9 @@ def _baseline(run: _Run, stack: ExitStack) -> StepResult:
     from .schema.snapshot import take
 
     conn = _session(run).conn
-    settings = run.project.settings.project
     applied = ops.history(_session(run)).applied()
     run.version_before = applied[-1].version if applied else "0"
-    snapshot = take(conn, exclude_schemas=[settings.history_schema])
+    snapshot = take(conn)
     run.artifacts["schema_before"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
     ctx = CheckContext(conn, run.project, session=run.session, emit=run.emit)
     run.perf_baseline = perf.measure_all(ctx)
@@ -559,9 +558,7 @@ def _fingerprint(run: _Run) -> str:
     from .schema import fingerprint
     from .schema.snapshot import take
 
-    snapshot = take(
-        _session(run).conn, exclude_schemas=[run.project.settings.project.history_schema]
-    )
+    snapshot = take(_session(run).conn)
     run.artifacts["schema_after"] = {"fingerprint": fingerprint.of(snapshot), "snapshot": snapshot}
     return fingerprint.of(snapshot)
 

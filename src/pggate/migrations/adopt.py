@@ -298,5 +298,5 @@ def _snapshot(conn: psycopg.Connection[Any], history: History) -> tuple[str, byt
     from ..schema import fingerprint as fp
     from ..schema.snapshot import take
 
-    snapshot = take(conn, exclude_schemas=[history.schema])
+    snapshot = take(conn)
     return fp.of(snapshot), fp.compress(snapshot)

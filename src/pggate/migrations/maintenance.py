@@ -200,7 +200,7 @@ def baseline(
         from ..schema import fingerprint as fp
         from ..schema.snapshot import take
 
-        snapshot = take(conn, exclude_schemas=[history.schema])
+        snapshot = take(conn)
         fingerprint = fp.of(snapshot)
         details = {"reason": reason, "baseline_version": version, "ran_sql": False}
         with conn.transaction():

@@ -292,11 +292,21 @@ class Rollback(Worker):
         from ..schema.diff import diff
         from ..schema.snapshot import take
 
-        live = take(self.conn, exclude_schemas=[self.history.schema])
+        live = take(self.conn)
         actual = fp.of(live)
         recorded, compressed = expected
-        if shadow is not None and (prove == "shadow" or (prove == "auto" and recorded is None)):
+        stale = recorded is not None and not fp.comparable(recorded)
+        usable = recorded is not None and not stale
+        if shadow is not None and (prove == "shadow" or (prove == "auto" and not usable)):
             return self._prove_by_replay(shadow, replayed, live, to)
+        if stale:
+            return {
+                "status": "unavailable",
+                "actual": actual,
+                "message": f"the fingerprint recorded at version {to} is not comparable: "
+                f"{fp.other_format(recorded)}; the result is not proven (--prove shadow "
+                "replays the migrations instead)",
+            }
         if recorded is None:
             return {
                 "status": "unavailable",

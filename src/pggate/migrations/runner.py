@@ -570,14 +570,42 @@ class Runner(Worker):
         else:
             self._snapshot_versions = frozenset({pending[-1].version})
         if first_ever and pending and not dry_run:
-            with self.conn.transaction():
-                self.history.set_baseline(*self._snapshot())
+            self._record_baseline()
+
+    def _record_baseline(self) -> None:
+        """Record the schema before the first migration, once per database.
+
+        A history emptied by a rollback to 0 keeps the baseline it had: re-recording it
+        would make whatever a broken down left behind part of "the schema before
+        pggate". Only a baseline in an older snapshot format (which cannot be compared)
+        is re-recorded, and the event log says so.
+        """
+        from ..schema import fingerprint as fp
+
+        recorded, _snapshot = self.history.baseline()
+        if recorded is not None and fp.comparable(recorded):
+            return
+        with self.conn.transaction():
+            fingerprint, snapshot = self._snapshot()
+            self.history.set_baseline(fingerprint, snapshot)
+            message = (
+                "baseline recorded"
+                if recorded is None
+                else f"baseline re-recorded: the recorded one was not comparable "
+                f"({fp.other_format(recorded)})"
+            )
+            self.history.log(
+                "schema_baseline",
+                run_id=self.run_id,
+                message=message,
+                details={"fingerprint": fingerprint, "previous": recorded},
+            )
 
     def _snapshot(self) -> tuple[str, bytes]:
         from ..schema import fingerprint as fp
         from ..schema.snapshot import take
 
-        snapshot = take(self.conn, exclude_schemas=[self.history.schema])
+        snapshot = take(self.conn)
         return fp.of(snapshot), fp.compress(snapshot)
 
     def _snapshot_after(self, migration: Migration) -> tuple[str | None, bytes | None]:

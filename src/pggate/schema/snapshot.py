@@ -5,7 +5,9 @@ and returns JSON-ready data: ``{kind: {object name: properties}}``. Names, not
 OIDs, so two databases built by the same migrations give the same snapshot;
 column positions are ranks among live columns, so a column dropped and re-added
 in the same place compares equal. System schemas, objects that belong to
-extensions, and the schemas passed in ``exclude_schemas`` (pggate's own) are left
+extensions, pggate's own tables (recognised by their columns, in whatever schema
+they are; a schema holding only them goes with them), Supabase's
+``supabase_migrations`` and the schemas passed in ``exclude_schemas`` are left
 out. Object owners are left out too (they differ between environments by
 design); grants (ACLs) are in, with an ACL equal to the owner's default shown as none (a
 grant followed by its revoke leaves an explicit but equivalent ACL). Works on PostgreSQL 13 to 18.
@@ -17,11 +19,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 # Every query gets %(excluded)s (schema names to skip). ``_IN_SCOPE`` filters a namespace
 # alias n; ``_NOT_EXTENSION`` filters an object (classid, objid) owned by an extension.
 _IN_SCOPE = """n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
-  and n.nspname <> 'information_schema'"""
+  and n.nspname <> 'information_schema' and n.oid <> all(%(own_schemas)s::oid[])"""
+
+
+def _not_own(oid: str) -> str:
+    """Filter out pggate's own tables (and their sequences) by relation oid."""
+    return f"{oid} <> all(%(own)s::oid[])"
 
 
 def _not_extension(catalog: str, oid: str) -> str:
@@ -48,7 +56,7 @@ QUERIES: dict[str, str] = {
                obj_description(c.oid, 'pg_class') as comment
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and {_IN_SCOPE}
-          and {_not_extension("pg_class", "c.oid")}""",
+          and {_not_extension("pg_class", "c.oid")} and {_not_own("c.oid")}""",
     "columns": f"""
         select format('%%I.%%I.%%I', n.nspname, c.relname, a.attname) as key,
                rank() over (partition by a.attrelid order by a.attnum) as position,
@@ -63,7 +71,7 @@ QUERIES: dict[str, str] = {
         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
         left join pg_collation co on co.oid = a.attcollation
         where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c')
-          and {_IN_SCOPE} and {_not_extension("pg_class", "c.oid")}""",
+          and {_IN_SCOPE} and {_not_extension("pg_class", "c.oid")} and {_not_own("c.oid")}""",
     "constraints": f"""
         select format('%%I.%%I.%%I', n.nspname, coalesce(c.relname, t.typname), k.conname) as key,
                k.contype::text as type, pg_get_constraintdef(k.oid, true) as definition,
@@ -71,14 +79,15 @@ QUERIES: dict[str, str] = {
                obj_description(k.oid, 'pg_constraint') as comment
         from pg_constraint k join pg_namespace n on n.oid = k.connamespace
         left join pg_class c on c.oid = k.conrelid left join pg_type t on t.oid = k.contypid
-        where {_IN_SCOPE} and (k.conrelid <> 0 or k.contypid <> 0)""",
+        where {_IN_SCOPE} and (k.conrelid <> 0 or k.contypid <> 0) and {_not_own("k.conrelid")}""",
     "indexes": f"""
         select format('%%I.%%I', n.nspname, c.relname) as key,
                pg_get_indexdef(i.indexrelid) as definition, i.indisvalid as valid,
                obj_description(c.oid, 'pg_class') as comment
         from pg_index i join pg_class c on c.oid = i.indexrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where {_IN_SCOPE} and {_not_extension("pg_class", "i.indrelid")}""",
+        where {_IN_SCOPE} and {_not_extension("pg_class", "i.indrelid")}
+          and {_not_own("i.indrelid")}""",
     "policies": f"""
         select format('%%I.%%I.%%I', n.nspname, c.relname, p.polname) as key,
                p.polcmd::text as command, p.polpermissive as permissive,
@@ -87,7 +96,8 @@ QUERIES: dict[str, str] = {
                pg_get_expr(p.polqual, p.polrelid) as using,
                pg_get_expr(p.polwithcheck, p.polrelid) as with_check
         from pg_policy p join pg_class c on c.oid = p.polrelid
-        join pg_namespace n on n.oid = c.relnamespace where {_IN_SCOPE}""",
+        join pg_namespace n on n.oid = c.relnamespace
+        where {_IN_SCOPE} and {_not_own("p.polrelid")}""",
     "functions": f"""
         select format('%%I.%%I(%%s)', n.nspname, p.proname,
                       pg_get_function_identity_arguments(p.oid)) as key,
@@ -105,7 +115,7 @@ QUERIES: dict[str, str] = {
                pg_get_triggerdef(g.oid, true) as definition, g.tgenabled::text as enabled
         from pg_trigger g join pg_class c on c.oid = g.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where not g.tgisinternal and {_IN_SCOPE}""",
+        where not g.tgisinternal and {_IN_SCOPE} and {_not_own("g.tgrelid")}""",
     "sequences": f"""
         select format('%%I.%%I', n.nspname, c.relname) as key, format_type(s.seqtypid, null) as type,
                s.seqstart::text as start, s.seqincrement::text as increment,
@@ -113,7 +123,7 @@ QUERIES: dict[str, str] = {
                s.seqcycle as cycle, nullif(c.relacl, acldefault('s', c.relowner))::text[] as acl
         from pg_sequence s join pg_class c on c.oid = s.seqrelid
         join pg_namespace n on n.oid = c.relnamespace
-        where {_IN_SCOPE} and {_not_extension("pg_class", "c.oid")}""",
+        where {_IN_SCOPE} and {_not_extension("pg_class", "c.oid")} and {_not_own("c.oid")}""",
     "types": f"""
         select format('%%I.%%I', n.nspname, t.typname) as key, t.typtype::text as kind,
                array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid
@@ -132,11 +142,65 @@ QUERIES: dict[str, str] = {
 }
 
 
+# pggate's own tables wherever they are: a history table (recognised by its columns), the
+# events and meta tables beside it, and their sequences. A schema that holds nothing else is
+# pggate's too. Supabase's migration bookkeeping is never the application's schema either.
+_OWN = """
+with tables as (
+    select c.oid, c.relname, c.relnamespace, array_agg(a.attname::text) as columns
+    from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    where c.relkind = 'r' and c.relnamespace not in ('pg_catalog'::regnamespace,
+                                                    'information_schema'::regnamespace)
+    group by c.oid
+), history as (
+    select oid, relnamespace from tables
+    where columns @> array['version', 'name', 'checksum', 'down_checksum', 'transactional',
+                           'started_at', 'finished_at', 'fingerprint', 'snapshot']
+), own_tables as (
+    select oid from history
+    union
+    select t.oid from tables t where t.relnamespace in (select relnamespace from history) and (
+        (t.relname = 'events' and t.columns @> array['id', 'at', 'kind', 'version', 'run_id',
+                                                      'statement_index', 'details', 'os_user'])
+        or (t.relname = 'meta' and t.columns @> array['key', 'value'] and cardinality(t.columns) = 2))
+), own as (
+    select oid from own_tables
+    union
+    select d.objid from pg_depend d join pg_class s on s.oid = d.objid and s.relkind = 'S'
+    where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
+      and d.refobjid in (select oid from own_tables)
+)
+select array(select oid from own) as own,
+       array(select n.oid from pg_namespace n
+             where n.nspname = 'supabase_migrations'
+                or (exists (select 1 from pg_class c where c.relnamespace = n.oid
+                            and c.oid in (select oid from own))
+                    and not exists (select 1 from pg_class c where c.relnamespace = n.oid
+                                    and c.relkind not in ('i', 't', 'c')
+                                    and c.oid not in (select oid from own))
+                    and not exists (select 1 from pg_proc p where p.pronamespace = n.oid)
+                    and not exists (select 1 from pg_type t where t.typnamespace = n.oid
+                                    and t.typtype <> 'c' and t.typcategory <> 'A'))) as own_schemas
+"""
+
+FORMAT = 2  # bump when a change makes the same schema snapshot differently
+
+
 def take(conn: psycopg.Connection[Any], *, exclude_schemas: Sequence[str] = ()) -> dict[str, Any]:
-    """The canonical snapshot of the connection's database (one query per object kind)."""
-    params = {"excluded": list(exclude_schemas)}
+    """The canonical snapshot of the connection's database (one query per object kind).
+
+    Runs in a transaction (a savepoint inside the caller's) that is rolled back, with
+    ``search_path`` set to empty by ``SET LOCAL``: expressions deparse with every name
+    schema-qualified, whatever path the session has, and nothing is left behind.
+    """
+    from ..db import rolled_back
+
     snapshot: dict[str, Any] = {}
-    with conn.cursor() as cur:
+    with rolled_back(conn), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("select set_config('search_path', '', true)")
+        own = cur.execute(_OWN).fetchone()
+        assert own is not None
+        params = {"excluded": list(exclude_schemas), **own}
         for kind, query in QUERIES.items():
             rows = cur.execute(query, params).fetchall()
             snapshot[kind] = {row["key"]: _clean(row) for row in rows}

@@ -55,6 +55,7 @@ def test_applies_pending_and_records_history(cli, project, db):
         and row["run_id"] == data["run_id"]
     )
     assert [e["kind"] for e in db.execute("select kind from pggate.events order by id")] == [
+        "schema_baseline",
         "apply",
         "apply",
     ]
