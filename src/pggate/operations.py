@@ -233,6 +233,7 @@ def rollback(
         session.reset()
         return verify(session, list(health_gates()), migrations=mset).gates
 
+    orphans: list[str] = []
     try:
         result = worker.run(
             migrations,
@@ -241,11 +242,16 @@ def rollback(
             lock_wait=_lock_wait(session, lock_wait),
             backup=saved,
             prove=prove,
-            shadow=_shadow(session),
+            shadow=_shadow(session, orphans),
             inspect=health,
         )
     finally:
         session.reset()
+    if orphans:
+        warning = (
+            f"dropped orphaned shadow database(s) left by a run that died: {', '.join(orphans)}"
+        )
+        result = replace(result, warnings=(*result.warnings, warning))
     if not backup and not session.target.is_local and steps and not dry_run:
         warning = "no --backup was taken; for non-local environments take one"
         result = replace(result, warnings=(*result.warnings, warning))
@@ -289,8 +295,14 @@ def _with_derived_downs(
     return with_derived(migrations, derived)
 
 
-def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
-    """Replays migrations on a throwaway database of the session's server (with the shim if it has one)."""
+def _shadow(
+    session: Session, orphans: list[str] | None = None
+) -> Callable[[list[object]], dict[str, object]]:
+    """Replays migrations on a throwaway database of the session's server (with the shim if it has one).
+
+    Each replay first drops the shadow databases of runs that died (``orphans`` collects
+    their names, for the result's warnings).
+    """
     from .migrations.shadow import replay
 
     def prepare(conn: object) -> None:
@@ -300,6 +312,20 @@ def _shadow(session: Session) -> Callable[[list[object]], dict[str, object]]:
             install(conn)  # type: ignore[arg-type]
 
     def shadow(migrations: list[object]) -> dict[str, object]:
+        from .events import Event
+        from .migrations.shadow import drop_orphans
+
+        dropped = drop_orphans(session.url)
+        if dropped:
+            if orphans is not None:
+                orphans.extend(dropped)
+            session.emit(
+                Event(
+                    "shadow.orphans",
+                    f"dropped {len(dropped)} orphaned shadow database(s) left by a run that "
+                    f"died: {', '.join(dropped)}",
+                )
+            )
         # The snapshot itself leaves pggate's tables out, wherever they are: no schema to skip.
         return replay(session.url, migrations, exclude_schemas=(), prepare=prepare)  # type: ignore[arg-type]
 
