@@ -32,12 +32,12 @@ FORMAT = 1
 _SOURCES = ("parse.py", "lint.py", "lint_rules.py", "lint_catalogue.py", "validate.py", "cache.py")
 
 
-def _stamp() -> str:
+def _stamp(sources: tuple[str, ...] = _SOURCES) -> str:
     from .. import __version__
 
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
     here = Path(__file__).parent
-    for name in _SOURCES:
+    for name in sources:
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     return digest.hexdigest()[:32]
@@ -67,12 +67,9 @@ class ParseCache:
         return cls(None)
 
     def _load(self, path: Path) -> None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(data, dict) or data.get("stamp") != self.stamp:
-            self._dirty = True  # stale: rewrite it
+        data = _read_stamped(path, self.stamp)
+        if data is None:
+            self._dirty = path.exists()  # stale: rewrite it
             return
         facts, files = data.get("facts"), data.get("files")
         self._facts = facts if isinstance(facts, dict) else {}
@@ -123,6 +120,80 @@ class ParseCache:
         with contextlib.suppress(OSError):
             _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
             self._dirty = False
+
+
+class MarkerCache:
+    """Where a file's ``-- migrate:down`` marker is, by the file's content.
+
+    Telling the marker from a look-alike inside a string or a dollar-quoted body
+    needs the PostgreSQL scanner (and importing pglast), the most expensive part of
+    reading a migrations folder, and every command reads the whole folder. The
+    answer depends only on the text, so it is stored under the text's SHA-256:
+    an edited file has another key and is scanned again. ``.pggate/cache/markers.json``,
+    stamped with pggate's version and ``files.py``; like the parse cache it is an
+    optimisation only, ignored when missing, stale or unwritable.
+    """
+
+    FILE = Path("cache") / "markers.json"
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.stamp = _stamp(("files.py",)) if path else ""
+        self._markers: dict[str, int] = {}
+        self._used: set[str] = set()
+        self._dirty = False
+        if path is not None:
+            data = _read_stamped(path, self.stamp) or {}
+            markers = data.get("markers")
+            self._markers = markers if isinstance(markers, dict) else {}
+
+    @classmethod
+    def for_project(cls, root: Path) -> MarkerCache:
+        """The cache of the project at ``root``."""
+        return cls(root / FOLDER / cls.FILE)
+
+    @staticmethod
+    def key(text: str) -> str:
+        """The cache key of a file's text."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str) -> int | None:
+        """The marker's line index recorded for ``key`` (-1: no marker), or ``None``."""
+        value = self._markers.get(key)
+        if not isinstance(value, int):
+            return None
+        self._used.add(key)
+        return value
+
+    def put(self, key: str, index: int | None) -> None:
+        """Record the marker's line index (``None``: the file has none) for ``key``."""
+        self._markers[key] = -1 if index is None else index
+        self._used.add(key)
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache if it changed, keeping only the entries this run used."""
+        if self.path is None:
+            return
+        if set(self._markers) != self._used:
+            self._markers = {k: v for k, v in self._markers.items() if k in self._used}
+            self._dirty = True
+        if self._dirty:
+            data = {"stamp": self.stamp, "markers": self._markers}
+            with contextlib.suppress(OSError):
+                _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
+                self._dirty = False
+
+
+def _read_stamped(path: Path, stamp: str) -> dict[str, Any] | None:
+    """The JSON object at ``path`` if it carries ``stamp``; ``None`` when missing or stale."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("stamp") != stamp:
+        return None
+    return data
 
 
 def _write_atomically(path: Path, text: str) -> None:

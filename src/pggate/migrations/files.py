@@ -22,10 +22,11 @@ from typing import Any
 
 from ..catalogue import finding
 from ..results import Finding
+from .cache import MarkerCache
 
 FILE_PATTERN = re.compile(r"^(?P<version>\d+)_(?P<name>[^/]+?)(?P<down>\.down)?\.sql$")
 UP_MARKER = re.compile(r"^\s*--\s*migrate:up\b(?P<options>.*)$", re.IGNORECASE)
-DOWN_MARKER = re.compile(r"^\s*--\s*migrate:down\b.*$", re.IGNORECASE)
+DOWN_LINES = re.compile(r"^[^\S\n]*--[^\S\n]*migrate:down\b", re.IGNORECASE | re.MULTILINE)
 NO_TRANSACTION = re.compile(r"^\s*--\s*pggate:no-transaction\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -111,11 +112,14 @@ def read_text(path: Path) -> str:
     return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_sections(text: str) -> tuple[str, str | None, bool, int, int]:
+def split_sections(
+    text: str, markers: MarkerCache | None = None
+) -> tuple[str, str | None, bool, int, int]:
     """``(up, down, transactional, up_line, down_line)`` of a file's text.
 
     A ``-- migrate:up`` marker counts only before any SQL (comments may precede
     it); the first ``-- migrate:down`` line after it starts the down section.
+    ``markers`` remembers where the scanner found the down marker, by content.
     """
     lines = text.split("\n")
     transactional = not NO_TRANSACTION.search(text)
@@ -129,14 +133,14 @@ def split_sections(text: str) -> tuple[str, str | None, bool, int, int]:
             break
         if line.strip() and not line.lstrip().startswith("--"):
             break
-    index = _down_marker(lines, up_start)
+    index = _down_marker(lines, up_start, markers)
     if index is None:
         return "\n".join(lines[up_start:]), None, transactional, up_start + 1, 1
     up = "\n".join(lines[up_start:index])
     return up, "\n".join(lines[index + 1 :]), transactional, up_start + 1, index + 2
 
 
-def _down_marker(lines: list[str], first: int) -> int | None:
+def _down_marker(lines: list[str], first: int, markers: MarkerCache | None) -> int | None:
     """Index of the line holding the real ``-- migrate:down`` comment.
 
     A marker-looking line inside a string or dollar-quoted body is not one: the
@@ -145,11 +149,30 @@ def _down_marker(lines: list[str], first: int) -> int | None:
     start of one, it is a comment; only a candidate in the middle of a statement
     needs that one statement scanned token by token.
     """
-    candidates = [i for i in range(first, len(lines)) if DOWN_MARKER.match(lines[i])]
+    rest = "\n".join(lines[first:])
+    # One search over the text finds the candidate lines; a per-line match costs 10x.
+    candidates, line, counted = [], first, 0
+    for match in DOWN_LINES.finditer(rest):
+        line += rest.count("\n", counted, match.start())
+        counted = match.start()
+        candidates.append(line)
     if not candidates:
         return None
-    if len(candidates) == 1 and not any("$" in line or "'" in line for line in lines[first:]):
+    if len(candidates) == 1 and "$" not in rest and "'" not in rest:
         return candidates[0]
+    if markers is None:
+        return _scanned_down_marker(lines, candidates)
+    key = markers.key(f"{first}\n" + "\n".join(lines))
+    known = markers.get(key)
+    if known is not None:
+        return None if known < 0 else known
+    index = _scanned_down_marker(lines, candidates)
+    markers.put(key, index)
+    return index
+
+
+def _scanned_down_marker(lines: list[str], candidates: list[int]) -> int | None:
+    """Which of the ``candidates`` lines is the real marker, by the PostgreSQL scanner."""
     from bisect import bisect_right
     from itertools import accumulate
 
@@ -206,12 +229,25 @@ def _is_comment(parser: Any, statement: str, at: int) -> bool:
 def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
     """Every migration in ``folder``; problems with files become MIG findings.
 
-    Paths in findings and messages are shown relative to ``root`` (the project).
+    Paths in findings and messages are shown relative to ``root`` (the project),
+    and the project's marker cache (``.pggate/cache/markers.json``) is used.
     """
+    markers = MarkerCache.for_project(root) if root is not None else None
+    try:
+        return _load_folder(folder, root, markers)
+    finally:
+        if markers is not None:
+            markers.save()
+
+
+def _load_folder(folder: Path, root: Path | None, markers: MarkerCache | None) -> MigrationSet:
     findings: list[Finding] = []
 
+    # Every path shown is an entry of ``folder``: one relpath for the folder, not one per file.
+    shown_folder = Path(os.path.relpath(folder, root)) if root else folder
+
     def shown(path: Path) -> Path:
-        return Path(os.path.relpath(path, root)) if root else path
+        return shown_folder / path.name
 
     if not folder.is_dir():
         findings.append(_missing_folder(folder))
@@ -219,10 +255,12 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
     allowed = _allowed_roots(folder, root)
     downs: dict[tuple[str, str], Path] = {}
     ups: list[tuple[str, str, Path]] = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+    # scandir's entries know their type without a stat per file (they share one per folder).
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name.startswith("."):
             continue
-        problem = _unusable(path, allowed)
+        path = folder / entry.name
+        problem = _unusable(path, allowed, entry)
         if problem is not None:
             if path.suffix == ".sql":
                 findings.append(_finding("MIG003", shown(path), *problem))
@@ -247,7 +285,7 @@ def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
     migrations = []
     for version, name, path in ups:
         migration = _load_one(
-            version, name, path, downs.pop((version, name), None), findings, shown(path)
+            version, name, path, downs.pop((version, name), None), findings, shown(path), markers
         )
         if migration is not None:
             migrations.append(migration)
@@ -290,14 +328,17 @@ def _allowed_roots(folder: Path, root: Path | None) -> tuple[Path, ...]:
     return tuple(roots)
 
 
-def _unusable(path: Path, allowed: tuple[Path, ...]) -> tuple[str, str] | None:
+def _unusable(
+    path: Path, allowed: tuple[Path, ...], entry: os.DirEntry[str] | None = None
+) -> tuple[str, str] | None:
     """``(message, hint)`` when ``path`` cannot be read as a migration, else None.
 
     A symbolic link is followed only to a file inside the project (or the migrations
     folder): a link to /etc/shadow must not be printed by validate or copied into the
     evidence. Messages name the entry, never what it points at or contains.
     """
-    if path.is_symlink():
+    kind: Any = entry or path
+    if kind.is_symlink():
         if not path.exists():
             return (
                 f"{path.name} is a symbolic link to a file that does not exist",
@@ -310,9 +351,9 @@ def _unusable(path: Path, allowed: tuple[Path, ...]) -> tuple[str, str] | None:
                 "pggate does not read it",
                 "copy the migration into the migrations folder instead of linking to it",
             )
-    if path.is_dir():
+    if kind.is_dir():
         return (f"{path.name} is a folder, not a migration file", "move its files up, or rename it")
-    if not path.is_file():
+    if not kind.is_file():
         return (f"{path.name} is not a regular file", "replace it with a .sql file")
     return None
 
@@ -324,6 +365,7 @@ def _load_one(
     down_path: Path | None,
     findings: list[Finding],
     display: Path,
+    markers: MarkerCache | None = None,
 ) -> Migration | None:
     try:
         text = read_text(path)
@@ -338,7 +380,7 @@ def _load_one(
             )
         )
         return None
-    up, down, transactional, up_line, down_line = split_sections(text)
+    up, down, transactional, up_line, down_line = split_sections(text, markers)
     if down is not None and down_text is not None:
         findings.append(
             _finding(

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -176,3 +177,54 @@ def test_new_slugifies_path_separators_into_the_folder(tmp_path):
     path = create(tmp_path / "m", "../../etc/evil", now=datetime(2024, 1, 1, tzinfo=UTC))
     assert path.parent == tmp_path / "m" and path.name == "20240101000000_etc_evil.sql"
     assert list(tmp_path.iterdir()) == [tmp_path / "m"]
+
+
+# A down marker look-alike inside a dollar-quoted body, then the real one: only the scanner
+# tells them apart, and the marker cache remembers its answer by the file's content.
+TRICKY = """create function f() returns text language sql as $$
+select '
+-- migrate:down
+'
+$$;
+-- migrate:down
+drop function f();
+"""
+
+
+def _tricky_project(tmp_path: Path) -> Path:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_f.sql").write_text(TRICKY)
+    return tmp_path
+
+
+def test_the_marker_cache_answers_like_the_scanner_and_spares_the_next_read(tmp_path, monkeypatch):
+    from pggate.migrations import files
+
+    root = _tricky_project(tmp_path)
+    scanned = []
+    real = files._scanned_down_marker
+    monkeypatch.setattr(files, "_scanned_down_marker", lambda *a: scanned.append(a) or real(*a))
+    first = load_folder(root / "migrations", root).migrations[0]
+    assert first.down_sql.strip() == "drop function f();" and "$$" in first.up_sql
+    assert len(scanned) == 1 and (root / ".pggate" / "cache" / "markers.json").is_file()
+    second = load_folder(root / "migrations", root).migrations[0]
+    assert len(scanned) == 1, "an unchanged file is not scanned again"
+    assert (second.up_sql, second.down_sql, second.down_line) == (
+        first.up_sql,
+        first.down_sql,
+        first.down_line,
+    )
+
+
+def test_an_edited_file_or_a_broken_marker_cache_is_scanned_again(tmp_path):
+    root = _tricky_project(tmp_path)
+    load_folder(root / "migrations", root)
+    path = root / "migrations" / "001_f.sql"
+    # the real marker removed: the look-alike in the body must not become one
+    path.write_text(TRICKY.replace("$$;\n-- migrate:down\n", "$$;\n"))
+    (migration,) = load_folder(root / "migrations", root).migrations
+    assert migration.down_sql is None and "drop function" in migration.up_sql
+    (root / ".pggate" / "cache" / "markers.json").write_text("{not json")
+    path.write_text(TRICKY)
+    (migration,) = load_folder(root / "migrations", root).migrations
+    assert migration.down_sql.strip() == "drop function f();"
