@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .check_env import EnvReport
     from .migrations.adopt import AdoptResult
     from .migrations.files import Migration, MigrationSet
-    from .migrations.history import History
+    from .migrations.history import Applied, History
     from .migrations.rollback import RollbackResult
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
@@ -97,25 +97,32 @@ def validate(
     return replace(result, findings=(*result.findings, *history_findings(session, mset)))
 
 
-def history_findings(session: Session, mset: MigrationSet) -> list[Finding]:
-    """TRC001 and TRC002: one comparison each, the same the traceability gate makes."""
+def history_findings(
+    session: Session, mset: MigrationSet, applied: list[Applied] | None = None
+) -> list[Finding]:
+    """TRC001 and TRC002: one comparison each, the same the traceability gate makes.
+
+    ``applied``: the history's rows, when the caller read them already.
+    """
     from .checks.traceability.trc001_history_files import mismatches
     from .checks.traceability.trc002_schema_drift import schema_drift
 
     recorded = history(session)
-    return [*mismatches(mset, recorded.applied()), *schema_drift(session.conn, recorded)]
+    rows = recorded.applied() if applied is None else applied
+    return [*mismatches(mset, rows), *schema_drift(session.conn, recorded, rows)]
 
 
 def status(session: Session, mset: MigrationSet) -> StatusResult:
     """Applied, pending, edited and missing migrations, and schema drift."""
     from .migrations.status import status as compare
 
+    applied = history(session).applied()  # read once: the comparisons share it
     return compare(
         mset,
-        history(session).applied(),
+        applied,
         env=session.target.name,
         target=session.target.masked_url,
-        findings=history_findings(session, mset),
+        findings=history_findings(session, mset, applied),
     )
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from . import db
 from .config import Project, Target, parse_duration, resolve_target
-from .embedded import EmbeddedServer, choose_engine, state_dir
 from .events import NULL_EMIT, Emit, Event
-from .supabase import STANDIN_DIR, ShimResult
-from .supabase import install as install_supabase_shim
+
+if TYPE_CHECKING:  # imported where used: most sessions need neither
+    from .embedded import EmbeddedServer
+    from .supabase import ShimResult
 
 
 @dataclass
@@ -93,6 +94,9 @@ def open_session(
     with ExitStack() as stack:
         server = None
         if target.embedded:
+            from .embedded import EmbeddedServer, choose_engine, state_dir
+            from .supabase import STANDIN_DIR
+
             engine = choose_engine(target.environment.engine)
             server = EmbeddedServer.persistent(
                 state_dir(project.root, env_name),
@@ -130,6 +134,8 @@ def open_session(
             )
         )
         if supabase and target.is_local and install_shim:
+            from .supabase import install as install_supabase_shim
+
             session.shim = install_supabase_shim(conn, emit=emit)
             if session.shim.installed:
                 # The shim set database defaults (search_path, extension_control_path); only new

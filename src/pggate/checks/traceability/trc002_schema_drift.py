@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ...migrations.history import History
+from ...migrations.history import Applied, History
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
@@ -34,19 +34,20 @@ class SchemaDrift(Check):
         return [row["finding"] for row in rows]
 
 
-def schema_drift(conn: Any, history: History) -> list[Finding]:
+def schema_drift(
+    conn: Any, history: History, applied: list[Applied] | None = None
+) -> list[Finding]:
     """TRC002 when the live schema differs from the one recorded after the last migration.
 
     Compares with the newest applied version that has a recorded fingerprint. A full
     snapshot is taken only when the catalog digest differs from the one of the last
-    snapshot that matched.
+    snapshot that matched. ``applied``: the history's rows, when the caller read them.
     """
     from ...schema import fingerprint as fp
-    from ...schema.diff import diff
     from ...schema.digest import catalog_digest
-    from ...schema.snapshot import take
 
-    recorded = [a for a in history.applied() if a.fingerprint]
+    rows = history.applied() if applied is None else applied
+    recorded = [a for a in rows if a.fingerprint]
     if not recorded:
         return []
     version = recorded[-1].version
@@ -66,6 +67,9 @@ def schema_drift(conn: Any, history: History) -> list[Finding]:
     proven_unchanged = f"{version}:{fingerprint}:{digest}"
     if history.unchanged_schema_digest() == proven_unchanged:
         return []
+    from ...schema.diff import diff
+    from ...schema.snapshot import take
+
     live = take(conn)
     if fp.of(live) == fingerprint:
         history.remember_unchanged_schema_digest(proven_unchanged)
