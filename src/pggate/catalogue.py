@@ -239,10 +239,16 @@ _step(
     E,
     "Behind a transaction-mode pooler.",
     """
-**Problem**: successive transactions run on different server sessions (PgBouncer in
-transaction mode, Supabase port 6543), so session advisory locks do not hold.
+**Problem**: pggate's transactions do not keep one server session (PgBouncer in
+transaction mode, Supabase's pooler on port 6543), so the session advisory lock and
+session settings do not hold, and another client may run on pggate's server connection.
+Seen when the server does not see pggate's own socket as its client and either the
+backend changes between transactions or a second connection gets the first one's
+backend. ``migrate`` and ``rollback`` refuse there (exit 3, nothing changed).
 
-**Fix**: use the direct or session-mode port (Supabase: 5432) for migrations.
+**Fix**: point the environment at the direct connection (Supabase:
+``db.<project-ref>.supabase.co:5432``) or a session-mode pooler (Supabase's pooler on port
+5432, PgBouncer ``pool_mode = session``).
 """,
     NOT_YET,
 )

@@ -97,7 +97,7 @@ def inspect_environment(session: Session) -> EnvReport:
     }
     if session.server is not None:
         facts["engine"] = session.server.engine.label
-    pooled = not session.target.embedded and behind_transaction_pooler(conn)
+    pooled = not session.target.embedded and behind_transaction_pooler(conn, session.url)
     facts["transaction_pooler"] = pooled
     if session.project.settings.project.supabase and not session.target.is_local:
         from .supabase.detect import missing_surface
@@ -193,9 +193,12 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
             _finding(
                 "ENV008",
                 env,
-                "successive transactions ran on different server sessions: this is a "
-                "transaction-mode pooler (PgBouncer, Supabase port 6543)",
-                "use the direct or session-mode port (Supabase: 5432) for migrations",
+                "the connection goes through a transaction-mode pooler (PgBouncer "
+                "pool_mode = transaction, Supabase's pooler on port 6543): pggate's "
+                "transactions do not keep one server session",
+                "point the environment at the direct connection: the database server itself "
+                "(Supabase: db.<project-ref>.supabase.co:5432) or a session-mode pooler "
+                "(Supabase's pooler on port 5432, PgBouncer pool_mode = session)",
             )
         )
     if facts.get("supabase_missing"):

@@ -240,13 +240,50 @@ def lock_holder(conn: psycopg.Connection[Any], key: int = MIGRATION_LOCK_KEY) ->
     return f"pid {row['pid']}, application {row['application_name'] or '?'}, user {row['usename']}{client}"
 
 
-def behind_transaction_pooler(conn: psycopg.Connection[Any]) -> bool:
-    """Whether successive transactions land on different backends (PgBouncer transaction mode).
+def behind_transaction_pooler(conn: psycopg.Connection[Any], url: str | None = None) -> bool:
+    """Whether the connection goes through a transaction-mode pooler (PgBouncer, Supavisor 6543).
 
-    Session advisory locks and session settings do not survive there.
+    Session advisory locks and session settings do not hold there: the next transaction
+    may run on another server connection, and ours may serve another client meanwhile.
+
+    When the server sees our own TCP socket as its client, nothing is in between and
+    nothing more is asked. Otherwise: a busy pooler moves our transactions between
+    backends, so the backend pid changes between transactions; an idle one hands the
+    backend our last transaction used to the next client, so a second connection
+    (to ``url``) opened while ours is idle gets our backend. Neither can happen on a
+    direct connection or behind a session-mode pooler, where our backend is ours until
+    we disconnect.
     """
-    pids = {conn.execute("select pg_backend_pid() as pid").fetchone()["pid"] for _ in range(3)}
-    return len(pids) > 1
+    first = _backend(conn)
+    if first["direct"]:
+        return False
+    if url is not None:
+        with connect(url, application_name=APPLICATION_NAME + " pooler probe") as other:
+            if _backend(other)["pid"] == first["pid"]:
+                return True
+    return any(_backend(conn)["pid"] != first["pid"] for _ in range(2))
+
+
+def _backend(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """Our backend's pid, and whether the server's client port is our own socket's."""
+    row = conn.execute("select pg_backend_pid() as pid, inet_client_port() as port").fetchone()
+    assert row is not None
+    return {
+        "pid": row["pid"],
+        "direct": row["port"] is not None and row["port"] == _local_port(conn),
+    }
+
+
+def _local_port(conn: psycopg.Connection[Any]) -> int | None:
+    """The local TCP port of the connection's socket (``None`` over a Unix socket)."""
+    import socket
+
+    try:
+        with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+            name = sock.getsockname()
+    except OSError:
+        return None
+    return name[1] if isinstance(name, tuple) else None
 
 
 def split_qualified(name: str) -> tuple[str, ...]:

@@ -161,12 +161,7 @@ def migrate(
 
     refuse_on_errors(validated or validate(session.project, mset))
     environment = session.target.environment
-    if not session.target.embedded and behind_transaction_pooler(session.conn):
-        raise DatabaseUnavailable(
-            f"environment {session.target.name!r} goes through a transaction-mode pooler "
-            "(PgBouncer, Supabase port 6543): session advisory locks do not hold there",
-            hint="use the direct or session-mode port (Supabase: 5432) for migrations",
-        )
+    _refuse_pooler(session, "migrate")
     if session.project.settings.project.supabase and not session.target.is_local:
         from .supabase.detect import refuse_if_not_supabase
 
@@ -215,6 +210,7 @@ def rollback(
     (``pggate down``), after a confirmation that lists what it cannot reverse.
     """
     check_prove(prove)
+    _refuse_pooler(session, "roll back")
     from .migrations.rollback import Rollback, data_loss, plan_rollback
     from .migrations.rollback import backup as dump
 
@@ -268,6 +264,21 @@ def rollback(
         warning = f"reverted with derived downs (not written in the files): {', '.join(used)}"
         result = replace(result, warnings=(*result.warnings, warning))
     return result
+
+
+def _refuse_pooler(session: Session, what: str) -> None:
+    """Refuse (exit 3) to change the schema through a transaction-mode pooler."""
+    if session.target.embedded or not behind_transaction_pooler(session.conn, session.url):
+        return
+    raise DatabaseUnavailable(
+        f"cannot {what} {session.target.name!r} through a transaction-mode pooler "
+        f"({session.target.masked_url}: PgBouncer pool_mode = transaction, Supabase's "
+        "pooler on port 6543): the migration lock and session settings do not hold there, "
+        "and another client could run on pggate's connection; nothing was changed",
+        hint="point the environment at the direct connection: the database server itself "
+        "(Supabase: db.<project-ref>.supabase.co:5432) or a session-mode pooler "
+        "(Supabase's pooler on port 5432, PgBouncer pool_mode = session)",
+    )
 
 
 def _with_derived_downs(
