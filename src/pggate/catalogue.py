@@ -278,7 +278,7 @@ and the line are shown.
 
 **Fix**: fix the SQL at that position.
 """,
-    NOT_YET,
+    "tests/integration/migrations/test_validate_findings.py",
 )
 _step(
     "MIG002",
@@ -323,7 +323,7 @@ _step(
 
 **Fix**: add a ``-- migrate:down`` section or a ``.down.sql`` file.
 """,
-    NOT_YET,
+    "tests/integration/migrations/test_validate_findings.py",
     severities=(E,),
 )
 _step(
@@ -358,7 +358,7 @@ _step(
 
 **Fix**: keep one.
 """,
-    NOT_YET,
+    "tests/integration/migrations/test_validate_findings.py",
 )
 _step(
     "MIG012",

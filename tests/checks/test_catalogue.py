@@ -21,7 +21,6 @@ ID_LITERAL = re.compile(r"""["']([A-Z]{2,4}\d{3})["']""")
 # pggate/catalogue.py and remove it here. A new id must come with its test.
 NOT_TESTED_YET = {
     "ENV001", "ENV002", "ENV003", "ENV005", "ENV006", "ENV007", "ENV008",
-    "MIG001", "MIG005", "MIG010",
 }  # fmt: skip
 
 load_all()
