@@ -25,8 +25,10 @@ from ..errors import DatabaseUnavailable
 
 TABLES_VERSION = 1
 
+# CREATE SCHEMA checks the database's CREATE privilege before IF NOT EXISTS: the schema
+# is created only when it is missing, so a role given its schema by an owner can migrate.
+_CREATE_SCHEMA = "create schema if not exists {schema}"
 _CREATE = """
-create schema if not exists {schema};
 create table if not exists {history} (
     version        text primary key,
     name           text not null,
@@ -125,11 +127,20 @@ class History:
         return bool(row and row["ok"])
 
     def ensure(self) -> None:
-        """Create pggate's schema and tables when missing (idempotent)."""
+        """Create pggate's schema and tables when missing (idempotent).
+
+        migrate, adopt, repair and baseline call it before they write, so it also refuses a
+        read-only standby (ENV005) there, before anything is attempted.
+        """
+        row = self.conn.execute("select pg_is_in_recovery() as standby").fetchone()
+        if row and row["standby"]:
+            raise DatabaseUnavailable(
+                "the server is a read-only standby (in recovery): nothing can be written there",
+                hint="point the environment at the primary",
+            )
         if self.exists():
             return
         query = sql.SQL(_CREATE).format(
-            schema=sql.Identifier(self.schema),
             history=self.history,
             events=self.events,
             meta=self.meta,
@@ -137,6 +148,13 @@ class History:
         )
         try:
             with self.conn.transaction():
+                found = self.conn.execute(
+                    "select exists (select from pg_namespace where nspname = %s) as ok",
+                    (self.schema,),
+                ).fetchone()
+                if not (found and found["ok"]):
+                    schema = sql.Identifier(self.schema)
+                    self.conn.execute(sql.SQL(_CREATE_SCHEMA).format(schema=schema))
                 self.conn.execute(query)
         except psycopg.errors.InsufficientPrivilege as exc:
             # A role that may connect but not create schemas: a database pggate cannot use yet.
