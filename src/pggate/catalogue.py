@@ -165,7 +165,7 @@ switch to the actor role (they do, with ``SET LOCAL ROLE``).
 
 **Fix**: for least privilege, migrate as the schema owner instead.
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 _step(
     "ENV002",
@@ -176,18 +176,19 @@ _step(
 
 **Fix**: never run the application as this role; the proofs switch roles themselves.
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 _step(
     "ENV003",
     W,
     "SSL not in use on a non-local environment.",
     """
-**Problem**: the connection (password, data) travels unencrypted.
+**Problem**: the connection (password, data) travels unencrypted. Not reported over a Unix
+socket, which never leaves the machine and on which libpq does not use SSL.
 
 **Fix**: add ``?sslmode=require`` (or ``verify-full``) to the database URL.
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 _step(
     "ENV004",
@@ -206,11 +207,12 @@ _step(
     E,
     "The server is a read-only standby.",
     """
-**Problem**: a server in recovery cannot be migrated.
+**Problem**: a server in recovery cannot be written: ``migrate`` refuses it (exit 3) before
+writing anything.
 
 **Fix**: point the environment at the primary.
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 _step(
     "ENV006",
@@ -221,18 +223,20 @@ _step(
 
 **Fix**: upgrade the server.
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 _step(
     "ENV007",
     W,
-    "The role cannot create objects in the database.",
+    "The role cannot create schemas in the database.",
     """
-**Problem**: migrations that create schemas will fail.
+**Problem**: the role lacks the ``CREATE`` privilege on the database: migrations that create
+schemas will fail, and so will the first ``pggate migrate``, which creates the schema of its
+history table unless it exists.
 
 **Fix**: ``grant create on database <db> to <role>``, or migrate as the database owner.
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 _step(
     "ENV008",

@@ -85,6 +85,9 @@ def inspect_environment(session: Session) -> EnvReport:
         "superuser": info.superuser,
         "bypassrls": info.bypassrls,
         "ssl": info.ssl,
+        # inet_server_addr() is null over a Unix socket: nothing leaves the machine, and
+        # libpq never uses SSL there.
+        "unix_socket": row["server_addr"] is None,
         "in_recovery": info.in_recovery,
         "identity": info.identity,
         "pinned": session.target.environment.pin is not None,
@@ -142,7 +145,7 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
                 "RLS proofs switch roles with SET LOCAL ROLE; never run the app as this role",
             )
         )
-    if not facts["ssl"] and not session.target.is_local:
+    if not facts["ssl"] and not session.target.is_local and not facts["unix_socket"]:
         out.append(
             _finding(
                 "ENV003",

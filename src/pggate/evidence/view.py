@@ -54,11 +54,11 @@ STEP_VERIFIED = {
 STEP_CHECK_VERIFIED = {
     "ENV001": "the connected role is not a superuser",
     "ENV002": "the connected role does not bypass row-level security",
-    "ENV003": "the connection to a non-local environment uses SSL",
+    "ENV003": "the connection to a non-local environment uses SSL or a Unix socket",
     "ENV004": "pggate's history table exists",
     "ENV005": "the server accepts writes (not a read-only standby)",
     "ENV006": "the server is a PostgreSQL version pggate supports",
-    "ENV007": "the role can create objects in the database",
+    "ENV007": "the role can create schemas in the database",
     "ENV008": "the connection does not go through a transaction-mode pooler",
     "MIG012": "every pending migration applied without error",
     "RBK001": "rolling back restores the schema recorded at the target version",
