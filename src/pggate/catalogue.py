@@ -150,9 +150,7 @@ def _step(
 
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-# ``cases``: the test file that triggers the id (it names the id). NOT_YET: no test names it
-# yet (tests/checks/test_catalogue.py keeps that list from growing).
-NOT_YET = ""
+# ``cases``: the test file that triggers the id (it names the id).
 
 # ------------------------------------------------------------------ ENV: check-env (step 1)
 _step(
@@ -254,7 +252,7 @@ backend. ``migrate`` and ``rollback`` refuse there (exit 3, nothing changed).
 ``db.<project-ref>.supabase.co:5432``) or a session-mode pooler (Supabase's pooler on port
 5432, PgBouncer ``pool_mode = session``).
 """,
-    NOT_YET,
+    "tests/integration/test_environment_findings.py",
 )
 
 _step(

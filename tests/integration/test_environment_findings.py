@@ -1,7 +1,7 @@
-"""check-env's findings (ENV001-ENV007) on real servers: each triggered, and not where it must not be.
+"""check-env's findings (ENV001-ENV008) on real servers: each triggered, and not where it must not be.
 
 Roles are made on the test server for the test and dropped after; the SSL and standby
-cases start private servers of their own.
+cases start private servers of their own, ENV008 a real PgBouncer.
 """
 
 from __future__ import annotations
@@ -281,3 +281,25 @@ def test_env006_a_server_older_than_13(project):
         old = {f.check: f for f in inspect_environment(session).findings}["ENV006"]
         assert old.message == "PostgreSQL 12.22 is older than 13"
         assert old.severity == "error"
+
+
+# ----------------------------------------------------------------------------- ENV008
+
+
+def test_env008_a_transaction_pooler_and_not_a_session_one(cli, tmp_path, pg_server, db):
+    """Through a real PgBouncer (tests/reliability/test_pooler.py has what migrate does there)."""
+    from tests.reliability import pgbouncer
+
+    if not pgbouncer.available():
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer; .ci/run installs it)")
+    database = db.execute("select current_database() as d").fetchone()["d"]
+    with pgbouncer.pgbouncer(pg_server, mode="transaction") as port:
+        root = write_project(tmp_path / "transaction", url=pgbouncer.via(port, database))
+        code, found = check_env(cli, root)
+        assert code == 1  # an error: unusable for migrating
+        assert found["ENV008"]["severity"] == "error"
+        assert "transaction-mode pooler" in found["ENV008"]["message"]
+    with pgbouncer.pgbouncer(pg_server, mode="session") as port:
+        root = write_project(tmp_path / "session", url=pgbouncer.via(port, database))
+        code, found = check_env(cli, root)
+        assert code == 0 and "ENV008" not in found
