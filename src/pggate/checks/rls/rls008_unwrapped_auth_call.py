@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from pglast import ast, parse_sql
 
-from ...results import Finding, Severity
-from ..base import Check
+from ...results import Severity
+from ..base import QueryCheck
 from ..context import CheckContext
 from ._truth import _row_free
 
@@ -20,7 +20,7 @@ group by 1, 2
 """
 
 
-class UnwrappedAuthCall(Check):
+class UnwrappedAuthCall(QueryCheck):
     """Policy calling ``auth.uid()``, ``current_setting()`` or another stable function per row.
 
     **Problem**: a function call in a policy is evaluated for every row scanned unless it is
@@ -40,6 +40,9 @@ class UnwrappedAuthCall(Check):
     gate = "rls"
     severity = Severity.WARNING
     verified = "every policy evaluates its stable calls (`auth.uid()`, `current_setting()`) once per statement"
+    message = "policy {policy} on {name} calls {calls} once per row"
+    hint = "wrap each call in a scalar subquery: (select auth.uid())"
+    details = ("policy",)
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
         candidates = []
@@ -68,15 +71,6 @@ class UnwrappedAuthCall(Check):
             if stable:
                 rows.append({**policy, "calls": ", ".join(stable)})
         return rows
-
-    def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
-        for row in rows:
-            yield self.finding(
-                row["name"],
-                f"policy {row['policy']} on {row['name']} calls {row['calls']} once per row",
-                "wrap each call in a scalar subquery: (select auth.uid())",
-                policy=row["policy"],
-            )
 
 
 @lru_cache(maxsize=4096)
