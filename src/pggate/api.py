@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import operations as ops
-from .config import Project, load_project, parse_duration
-from .errors import ConfigError, ConfirmationRefused, MigrationFileError
+from .config import Project, load_project
+from .errors import ConfigError, MigrationFileError
 from .events import NULL_EMIT, Emit
 from .operations import BenchResult, Confirm, migrate_question, rollback_question
 from .results import DiffResult, SchemaResult
-from .session import Session, open_session
+from .session import open_session
 
 if TYPE_CHECKING:
     from .check_env import EnvReport
@@ -221,7 +221,7 @@ def down(
     ``write`` appends it to the file as its down section; refused (exit 2) when the file
     already has one.
     """
-    from .migrations.derive import derive_applied, section_text
+    from .migrations.derive import section_text
 
     proj = load(project)
     mset = ops.migration_set(proj)
@@ -237,14 +237,7 @@ def down(
             hint="remove it first to replace it with the derived one",
         )
     with open_session(proj, env, emit=emit) as session:
-        history = ops.history(session)
-        if version not in {a.version for a in history.applied()}:
-            raise MigrationFileError(
-                f"version {version} is not applied on {env}: its schema before and after "
-                "were never recorded there",
-                hint="derive it on an environment where it was applied (migrate it locally first)",
-            )
-        derived = derive_applied(mset.migrations, history, [version])[version]
+        derived = ops.derive_down(session, mset, version)
     if write:
         text = migration.path.read_text(encoding="utf-8")
         migration.path.write_text(
@@ -296,8 +289,6 @@ def repair(
     Runs no migration SQL; each change is a ``repair``/``checksum`` event. Asks on
     ``confirm = true`` environments (refused without ``--yes`` when not interactive).
     """
-    from .migrations import maintenance
-
     if not versions:
         raise ConfigError("name at least one VERSION", hint="pggate repair --status applied 003")
     if checksum == (status is not None):
@@ -308,22 +299,14 @@ def repair(
     proj = load(project)
     mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
-        what = "re-sync the checksum of" if checksum else f"mark {status}"
-        _confirm_history_edit(session, f"{what} {', '.join(versions)} on {env}", confirm)
-        history, wait = ops.history(session), _lock_wait(session)
-        if checksum:
-            return maintenance.resync_checksums(
-                session.conn, mset, history, versions, reason=reason, emit=emit, lock_wait=wait
-            )
-        return maintenance.repair(
-            session.conn,
+        return ops.repair(
+            session,
             mset,
-            history,
             versions,
-            status or "",
+            status=status,
+            checksum=checksum,
             reason=reason,
-            emit=emit,
-            lock_wait=wait,
+            confirm=confirm,
         )
 
 
@@ -337,35 +320,10 @@ def baseline(
     emit: Emit = NULL_EMIT,
 ) -> MaintenanceResult:
     """Record files up to ``version`` as applied without running them (``pggate baseline``)."""
-    from .migrations import maintenance
-
     proj = load(project)
     mset = ops.migration_set(proj)
     with open_session(proj, env, emit=emit) as session:
-        _confirm_history_edit(
-            session, f"record files up to {version} as applied on {env} (baseline)", confirm
-        )
-        return maintenance.baseline(
-            session.conn,
-            mset,
-            ops.history(session),
-            version,
-            reason=reason,
-            emit=emit,
-            lock_wait=_lock_wait(session),
-        )
-
-
-def _confirm_history_edit(session: Session, question: str, confirm: Confirm | None) -> None:
-    if session.target.environment.confirm and (confirm is None or not confirm(question + "?")):
-        raise ConfirmationRefused(
-            f"not changing pggate's history on {session.target.name}: not confirmed",
-            hint="pass --yes to confirm",
-        )
-
-
-def _lock_wait(session: Session) -> float:
-    return parse_duration(session.target.environment.lock_wait) or 0.0
+        return ops.baseline(session, mset, version, reason=reason, confirm=confirm)
 
 
 def schema(

@@ -28,8 +28,10 @@ from .session import Session
 if TYPE_CHECKING:
     from .check_env import EnvReport
     from .migrations.adopt import AdoptResult
+    from .migrations.derive import DerivedDown
     from .migrations.files import Migration, MigrationSet
     from .migrations.history import Applied, History
+    from .migrations.maintenance import MaintenanceResult
     from .migrations.rollback import RollbackResult
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
@@ -374,6 +376,85 @@ def adopt(
         emit=session.emit,
         lock_wait=_lock_wait(session, lock_wait),
     )
+
+
+def derive_down(session: Session, mset: MigrationSet, version: str) -> DerivedDown:
+    """The down derived for an applied ``version`` from its recorded snapshots (``pggate down``)."""
+    from .migrations.derive import derive_applied
+
+    recorded = history(session)
+    if version not in {a.version for a in recorded.applied()}:
+        raise MigrationFileError(
+            f"version {version} is not applied on {session.target.name}: its schema before "
+            "and after were never recorded there",
+            hint="derive it on an environment where it was applied (migrate it locally first)",
+        )
+    return derive_applied(mset.migrations, recorded, [version])[version]
+
+
+def repair(
+    session: Session,
+    mset: MigrationSet,
+    versions: list[str],
+    *,
+    status: str | None = None,
+    checksum: bool = False,
+    reason: str | None = None,
+    confirm: Confirm | None = None,
+) -> MaintenanceResult:
+    """Mark ``versions`` applied/reverted (``status``), or re-sync their checksums."""
+    from .migrations import maintenance
+
+    what = "re-sync the checksum of" if checksum else f"mark {status}"
+    _confirm_history_edit(
+        session, f"{what} {', '.join(versions)} on {session.target.name}", confirm
+    )
+    recorded, wait = history(session), _lock_wait(session, None)
+    if checksum:
+        return maintenance.resync_checksums(
+            session.conn, mset, recorded, versions, reason=reason, emit=session.emit, lock_wait=wait
+        )
+    return maintenance.repair(
+        session.conn,
+        mset,
+        recorded,
+        versions,
+        status or "",
+        reason=reason,
+        emit=session.emit,
+        lock_wait=wait,
+    )
+
+
+def baseline(
+    session: Session,
+    mset: MigrationSet,
+    version: str,
+    *,
+    reason: str | None = None,
+    confirm: Confirm | None = None,
+) -> MaintenanceResult:
+    """Record the files up to ``version`` as applied without running them."""
+    from .migrations import maintenance
+
+    env = session.target.name
+    _confirm_history_edit(
+        session, f"record files up to {version} as applied on {env} (baseline)", confirm
+    )
+    return maintenance.baseline(
+        session.conn,
+        mset,
+        history(session),
+        version,
+        reason=reason,
+        emit=session.emit,
+        lock_wait=_lock_wait(session, None),
+    )
+
+
+def _confirm_history_edit(session: Session, question: str, confirm: Confirm | None) -> None:
+    if session.target.environment.confirm:
+        _ask(confirm, question + "?", f"not changing pggate's history on {session.target.name}")
 
 
 def schema(session: Session) -> SchemaResult:
