@@ -305,17 +305,27 @@ class CheckContext:
             "exposure_explicit": exposure.explicit,
             "api_role_oids": array_literal(exposure.role_oids),
             "managed": list(SUPABASE_SCHEMAS),
-            # the schemas whose objects are not the project's: Supabase's and pggate's own
-            "not_project_schemas": [
-                *SUPABASE_SCHEMAS,
-                self.project.settings.project.history_schema,
-            ],
+            # the schemas whose objects are not the project's: Supabase's (pggate's own
+            # tables are left out by oid, ``pggate_oids``, never their whole schema)
+            "not_project_schemas": list(SUPABASE_SCHEMAS),
             "tenant_column": tenancy.tenant_columns[0],
             "tenant_columns": tenancy.tenant_columns,
             "exclude": [_plain(name) for name in tenancy.exclude],
             "extra_tables": [_plain(name) for name in [*tenancy.tables, *tenancy.table_columns]],
             "actor_role": tenancy.actor.role,
         }
+
+    def pggate_tables(self) -> list[int]:
+        """The oids of pggate's own tables (any project's history, events, meta; their sequences).
+
+        Checks leave these out, never the rest of their schema: with
+        ``history_table = "public.schema_migrations"`` every other table of ``public`` counts.
+        """
+        if "pggate_tables" not in self._cache:
+            from ..schema.own import pggate_tables
+
+            self._cache["pggate_tables"] = pggate_tables(self.conn)
+        return self._cache["pggate_tables"]
 
     def _tables(self) -> list[Any]:
         """Rows of ``_TABLES`` (named tuples); the dict lists are built only when asked for."""
@@ -452,6 +462,7 @@ class CheckContext:
                 **self._base_params(),
                 "tenant_oids": array_literal(t.oid for t in self._tables() if t.tenant),
                 "exposed_oids": array_literal(t.oid for t in self._tables() if t.exposed),
+                "pggate_oids": array_literal(self.pggate_tables()),
             }
         return dict(self._cache["params"])
 

@@ -21,6 +21,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from .own import OWN
+
 # Every query gets %(excluded)s (schema names to skip). ``_IN_SCOPE`` filters a namespace
 # alias n; ``_NOT_EXTENSION`` filters an object (classid, objid) owned by an extension.
 _IN_SCOPE = """n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
@@ -142,47 +144,6 @@ QUERIES: dict[str, str] = {
 }
 
 
-# pggate's own tables wherever they are: a history table (recognised by its columns), the
-# events and meta tables beside it, and their sequences. A schema that holds nothing else is
-# pggate's too. Supabase's migration bookkeeping is never the application's schema either.
-_OWN = """
-with tables as (
-    select c.oid, c.relname, c.relnamespace, array_agg(a.attname::text) as columns
-    from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-    where c.relkind = 'r' and c.relnamespace not in ('pg_catalog'::regnamespace,
-                                                    'information_schema'::regnamespace)
-    group by c.oid
-), history as (
-    select oid, relnamespace from tables
-    where columns @> array['version', 'name', 'checksum', 'down_checksum', 'transactional',
-                           'started_at', 'finished_at', 'fingerprint', 'snapshot']
-), own_tables as (
-    select oid from history
-    union
-    select t.oid from tables t where t.relnamespace in (select relnamespace from history) and (
-        (t.relname = 'events' and t.columns @> array['id', 'at', 'kind', 'version', 'run_id',
-                                                      'statement_index', 'details', 'os_user'])
-        or (t.relname = 'meta' and t.columns @> array['key', 'value'] and cardinality(t.columns) = 2))
-), own as (
-    select oid from own_tables
-    union
-    select d.objid from pg_depend d join pg_class s on s.oid = d.objid and s.relkind = 'S'
-    where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
-      and d.refobjid in (select oid from own_tables)
-)
-select array(select oid from own) as own,
-       array(select n.oid from pg_namespace n
-             where n.nspname = 'supabase_migrations'
-                or (exists (select 1 from pg_class c where c.relnamespace = n.oid
-                            and c.oid in (select oid from own))
-                    and not exists (select 1 from pg_class c where c.relnamespace = n.oid
-                                    and c.relkind not in ('i', 't', 'c')
-                                    and c.oid not in (select oid from own))
-                    and not exists (select 1 from pg_proc p where p.pronamespace = n.oid)
-                    and not exists (select 1 from pg_type t where t.typnamespace = n.oid
-                                    and t.typtype <> 'c' and t.typcategory <> 'A'))) as own_schemas
-"""
-
 FORMAT = 2  # bump when a change makes the same schema snapshot differently
 
 
@@ -198,7 +159,7 @@ def take(conn: psycopg.Connection[Any], *, exclude_schemas: Sequence[str] = ()) 
     snapshot: dict[str, Any] = {}
     with rolled_back(conn), conn.cursor(row_factory=dict_row) as cur:
         cur.execute("select set_config('search_path', '', true)")
-        own = cur.execute(_OWN).fetchone()
+        own = cur.execute(OWN).fetchone()
         assert own is not None
         params = {"excluded": list(exclude_schemas), **own}
         for kind, query in QUERIES.items():

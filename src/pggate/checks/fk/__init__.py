@@ -17,7 +17,7 @@ select format('%%I.%%I', n.nspname, c.relname) as table_name, k.conname as name,
        format('%%I.%%I', pn.nspname, p.relname) as parent
 from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_class p on p.oid = k.confrelid join pg_namespace pn on pn.oid = p.relnamespace
-where k.contype = 'f' and n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
+where k.contype = 'f' and c.oid <> all(%(pggate)s::oid[]) and n.nspname not like 'pg\\_%%'
   and n.nspname <> 'information_schema'
 order by 1, 2
 """
@@ -59,8 +59,7 @@ def config(ctx: CheckContext) -> FkConfig:
 def run(ctx: CheckContext) -> GateResult:
     """Run every check; the summary lists each table's foreign keys for the report."""
     result = run_checks("fk", ctx)
-    excluded = [ctx.project.settings.project.history_schema]
-    rows = ctx.conn.execute(_FOREIGN_KEYS, {"excluded": excluded}).fetchall()
+    rows = ctx.conn.execute(_FOREIGN_KEYS, {"pggate": ctx.pggate_tables()}).fetchall()
     summary: dict[str, Any] = {}
     for row in rows:
         summary.setdefault(row["table_name"], []).append(f"{row['name']} -> {row['parent']}")

@@ -24,7 +24,7 @@ select n.nspname as child_schema, c.relname as child_table, pn.nspname as parent
        c.relkind <> 'p' and p.relkind <> 'p' and c.relpages + p.relpages <= %(small_pages)s as small
 from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_class p on p.oid = k.confrelid join pg_namespace pn on pn.oid = p.relnamespace
-where k.contype = 'f' and n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
+where k.contype = 'f' and c.oid <> all(%(pggate)s::oid[]) and n.nspname not like 'pg\\_%%'
   and n.nspname <> 'information_schema'
 order by 1, 2, 5
 """
@@ -69,7 +69,7 @@ class OrphanedRows(Check):
             return []
         keys = ctx.conn.execute(
             _CONSTRAINTS,
-            {"excluded": [ctx.project.settings.project.history_schema], "small_pages": SMALL_PAGES},
+            {"pggate": ctx.pggate_tables(), "small_pages": SMALL_PAGES},
         ).fetchall()
         keys += [_logical(spec) for spec in settings.logical]
         timeout = settings.timeout_seconds

@@ -29,7 +29,7 @@ class UnindexedForeignKey(Check):
                (select string_agg(a.attname, ', ' order by u.n) from unnest(k.conkey) with ordinality u(att, n)
                 join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.att) as columns
         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
-        where k.contype = 'f' and n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
+        where k.contype = 'f' and c.oid <> all(%(pggate)s::oid[]) and n.nspname not like 'pg\\_%%'
           and n.nspname <> 'information_schema'
           and not exists (
               select 1 from pg_index i
@@ -41,9 +41,7 @@ class UnindexedForeignKey(Check):
     """
 
     def rows(self, ctx: CheckContext) -> list[dict[str, Any]]:
-        return ctx.conn.execute(
-            self.query, {"excluded": [ctx.project.settings.project.history_schema]}
-        ).fetchall()
+        return ctx.conn.execute(self.query, {"pggate": ctx.pggate_tables()}).fetchall()
 
     def findings(self, ctx: CheckContext, rows: list[dict[str, Any]]) -> Iterable[Finding]:
         for row in rows:

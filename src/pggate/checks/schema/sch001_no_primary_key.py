@@ -32,6 +32,7 @@ class NoPrimaryKey(Check):
         where c.relkind in ('r', 'p') and not c.relispartition
           and n.nspname <> all(%(not_project_schemas)s) and n.nspname !~ '^pg_'
           and n.nspname <> 'information_schema'
+          and c.oid <> all(%(pggate_oids)s::oid[])
           and not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary)
           and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
                           and d.objid = c.oid and d.deptype = 'e')

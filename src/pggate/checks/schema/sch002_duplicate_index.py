@@ -36,6 +36,7 @@ class DuplicateIndex(Check):
         join pg_namespace n on n.oid = c.relnamespace
         where n.nspname <> all(%(not_project_schemas)s) and n.nspname !~ '^pg_'
           and n.nspname <> 'information_schema'
+          and c.oid <> all(%(pggate_oids)s::oid[])
         group by n.nspname, c.relname, i.indrelid, i.indkey::text, i.indclass::text, i.indcollation::text,
                  i.indoption::text, ic.relam, i.indisunique,
                  -- as text: stored trees carry source positions on PostgreSQL 15

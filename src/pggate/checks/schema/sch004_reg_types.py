@@ -52,6 +52,7 @@ class UnsupportedRegType(Check):
         where a.atttypid in (select oid from bad) and a.attnum > 0 and not a.attisdropped
           and n.nspname <> all(%(not_project_schemas)s) and n.nspname !~ '^pg_'
           and n.nspname <> 'information_schema'
+          and c.oid <> all(%(pggate_oids)s::oid[])
         order by 1
     """
 
