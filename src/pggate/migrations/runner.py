@@ -152,6 +152,8 @@ class Runner(Worker):
         self.applied: list[dict[str, Any]] = []
         self.snapshot_every_up_to = snapshot_every_up_to
         self._snapshot_versions: frozenset[str] = frozenset()
+        self._last_version: str | None = None  # the run's last migration
+        self._no_drift: str | None = None  # its proven no-drift key (schema/digest.py)
         self._history_rows = 0  # rows when the run started: migrations must not change them
 
     def migrate(
@@ -330,6 +332,7 @@ class Runner(Worker):
             snapshot=snapshot,
             details={"duration_ms": round(duration, 1)},
         )
+        self._remember_no_drift(migration)
         self._applied(migration, duration, len(statements))
 
     def _apply_outside_transaction(self, migration: Migration) -> None:
@@ -377,6 +380,7 @@ class Runner(Worker):
                 snapshot=snapshot,
                 details={"transactional": False},
             )
+            self._remember_no_drift(migration)
         self._applied(migration, duration, len(statements), transactional=False)
 
     def _all_in_one(
@@ -569,6 +573,7 @@ class Runner(Worker):
             self._snapshot_versions = frozenset(m.version for m in pending)
         else:
             self._snapshot_versions = frozenset({pending[-1].version})
+        self._last_version = pending[-1].version if pending else None
         if first_ever and pending and not dry_run:
             self._record_baseline()
 
@@ -611,7 +616,21 @@ class Runner(Worker):
     def _snapshot_after(self, migration: Migration) -> tuple[str | None, bytes | None]:
         if migration.version not in self._snapshot_versions:
             return None, None
-        return self._snapshot()
+        if migration.version != self._last_version:
+            return self._snapshot()
+        from ..schema.digest import catalog_digest
+
+        # The catalog digest, taken before the run's last snapshot, proves "no drift" to the
+        # next status or verify without a snapshot of their own (see schema/digest.py).
+        digest = catalog_digest(self.conn)
+        fingerprint, snapshot = self._snapshot()
+        self._no_drift = f"{migration.version}:{fingerprint}:{digest}"
+        return fingerprint, snapshot
+
+    def _remember_no_drift(self, migration: Migration) -> None:
+        """After the last migration's history row: its schema is the recorded one."""
+        if migration.version == self._last_version and self._no_drift:
+            self.history.remember_unchanged_schema_digest(self._no_drift)
 
     def _reset_session(self) -> None:
         # A migration may SET search_path or ROLE and not reset them: our history row must not be

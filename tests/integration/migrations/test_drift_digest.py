@@ -96,3 +96,42 @@ def test_status_still_sees_drift_after_a_cached_clean_check(cli, project, db):
     drifted = cli("status", "--env", "test", "--format", "json", cwd=root).json()
     assert [f["check"] for f in drifted["schema_drift"]] == ["TRC002"]
     assert "sneaky" in drifted["schema_drift"][0]["message"]
+
+
+@pytest.mark.parametrize("header", ["", "-- pggate:no-transaction\n"])
+def test_migrate_proves_no_drift_so_the_next_status_takes_no_snapshot(
+    cli, project, db, monkeypatch, header
+):
+    from pggate.schema import snapshot
+
+    root = project(
+        migrations={
+            "001_items.sql": "create table public.items (id int primary key);\n",
+            "002_more.sql": header + "create table public.more (id int primary key);\n",
+        }
+    )
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    cached = db.execute(
+        "select value from pggate.meta where key = 'unchanged_schema_digest'"
+    ).fetchone()
+    assert cached and cached["value"].startswith("002:"), "the last migration's schema is proven"
+    taken = []
+    real = snapshot.take
+    monkeypatch.setattr(snapshot, "take", lambda *a, **k: taken.append(1) or real(*a, **k))
+    clean = cli("status", "--env", "test", "--format", "json", cwd=root).json()
+    assert clean["schema_drift"] == [] and taken == []
+    db.execute("alter table public.more add column sneaky text")
+    drifted = cli("status", "--env", "test", "--format", "json", cwd=root).json()
+    assert [f["check"] for f in drifted["schema_drift"]] == ["TRC002"] and taken == [1]
+
+
+def test_a_dry_run_remembers_nothing(cli, project, db):
+    root = project(
+        migrations={"001_items.sql": "create table public.items (id int primary key);\n"}
+    )
+    assert cli("migrate", "--env", "test", "--dry-run", cwd=root).exit_code == 0
+    exists = db.execute("select to_regclass('pggate.meta') as t").fetchone()["t"]
+    if exists:
+        assert not db.execute(
+            "select 1 from pggate.meta where key = 'unchanged_schema_digest'"
+        ).fetchone()
