@@ -184,8 +184,10 @@ def rollback(
 ) -> RollbackResult:
     """Revert applied migrations above ``to`` and prove the schema fingerprint (``pggate rollback``).
 
-    Refuses (exit 2) naming every migration without a down before changing anything;
-    asks on ``confirm = true`` environments and whenever a down drops data. ``prove``:
+    Everything runs under the migration lock, taken first. Refuses (exit 2) naming every
+    migration without a down, and a ``to`` that is neither 0 nor a known version, before
+    changing anything; asks on ``confirm = true`` environments and whenever a down
+    statement can remove data or pggate cannot see what it does. ``prove``:
     ``auto`` (the recorded fingerprint, else a shadow replay), ``recorded`` or ``shadow``.
     ``derive_downs``: files without a down use the one derived from the recorded schema
     (``pggate down``), after a confirmation that lists what it cannot reverse.

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
     from .check_env import EnvReport
     from .migrations.adopt import AdoptResult
     from .migrations.derive import DerivedDown
+    from .migrations.downs import Risk
     from .migrations.files import Migration, MigrationSet
     from .migrations.history import Applied, History
     from .migrations.maintenance import MaintenanceResult
-    from .migrations.rollback import RollbackResult
+    from .migrations.rollback import Backup, RollbackResult, Step
     from .migrations.runner import MigrateResult
     from .migrations.status import StatusResult
     from .migrations.validate import ValidateResult
@@ -134,10 +135,14 @@ def migrate_question(env: str, url: str, count: int) -> str:
 
 
 def rollback_question(env: str, count: int, to: str, lossy: list[str]) -> str:
-    """What ``rollback`` asks, listing the down statements that drop data."""
+    """What ``rollback`` asks, listing the down statements that need confirmation and why."""
     question = f"roll back {count} migration(s) on {env} to version {to}?"
     if lossy:
-        question += " These downs drop data:\n  " + "\n  ".join(lossy) + "\n"
+        question += (
+            " These down statements can remove data or do what pggate cannot see:\n  "
+            + "\n  ".join(lossy)
+            + "\n"
+        )
     return question
 
 
@@ -213,22 +218,18 @@ def rollback(
     """
     check_prove(prove)
     _refuse_pooler(session, "roll back")
-    from .migrations.rollback import Rollback, data_loss, plan_rollback
-    from .migrations.rollback import backup as dump
+    from .migrations.rollback import Rollback
 
     env = session.target.name
     recorded = history(session)
     migrations = mset.migrations
     if derive_downs:
         migrations = _with_derived_downs(migrations, recorded, to, env, confirm, dry_run)
-    steps = plan_rollback(migrations, recorded.applied(), to)
-    lossy = data_loss(steps)
-    if steps and not dry_run and (session.target.environment.confirm or lossy):
-        _ask(confirm, rollback_question(env, len(steps), to, lossy), f"not rolling back {env}")
-    saved = None
-    if backup and steps and not dry_run:
-        saved = str(dump(session.url, session.project.evidence_dir / "backups", env))
     worker = Rollback.for_session(session, recorded, emit=session.emit, trace=trace)
+
+    def approve(steps: list[Step], risks: list[Risk]) -> Backup | None:
+        # Called under the migration lock, with the plan made under it.
+        return _approve_rollback(session, steps, risks, to, dry_run, backup, confirm)
 
     def health() -> tuple[GateResult, ...]:
         # The schema left must still be safe: RLS coverage, views, functions, and a history
@@ -245,7 +246,7 @@ def rollback(
             to,
             dry_run=dry_run,
             lock_wait=_lock_wait(session, lock_wait),
-            backup=saved,
+            approve=approve,
             prove=prove,
             shadow=_shadow(session, orphans),
             inspect=health,
@@ -257,7 +258,7 @@ def rollback(
             f"dropped orphaned shadow database(s) left by a run that died: {', '.join(orphans)}"
         )
         result = replace(result, warnings=(*result.warnings, warning))
-    if not backup and not session.target.is_local and steps and not dry_run:
+    if not backup and not session.target.is_local and result.reverted and not dry_run:
         warning = "no --backup was taken; for non-local environments take one"
         result = replace(result, warnings=(*result.warnings, warning))
     derived = [m.version for m in migrations if m.display.endswith("(derived down)")]
@@ -281,6 +282,32 @@ def _refuse_pooler(session: Session, what: str) -> None:
         "(Supabase: db.<project-ref>.supabase.co:5432) or a session-mode pooler "
         "(Supabase's pooler on port 5432, PgBouncer pool_mode = session)",
     )
+
+
+def _approve_rollback(
+    session: Session,
+    steps: list[Step],
+    risks: list[Risk],
+    to: str,
+    dry_run: bool,
+    backup: bool,
+    confirm: Confirm | None,
+) -> Backup | None:
+    """Ask when the environment says so or a down can remove data; then take the backup."""
+    from .migrations.rollback import backup as dump
+
+    env = session.target.name
+    if steps and not dry_run and (session.target.environment.confirm or risks):
+        question = rollback_question(env, len(steps), to, [str(r) for r in risks])
+        if confirm is None or not confirm(question):
+            listed = "".join(f"\n  {r}" for r in risks)
+            raise ConfirmationRefused(
+                f"not rolling back {env}: not confirmed; nothing was changed{listed}",
+                hint="pass --yes to confirm",
+            )
+    if backup and steps and not dry_run:
+        return dump(session.url, session.project.evidence_dir / "backups", env, session.info.major)
+    return None
 
 
 def _with_derived_downs(

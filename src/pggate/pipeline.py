@@ -165,7 +165,7 @@ def _ask_once(run: _Run) -> PggateError | None:
     """Ask once, before anything changes, for everything the run will do; the refusal if refused.
 
     The question names the migrations to apply and, with ``--rehearse-rollback``, the
-    rollback and every down statement that drops data. The answer pre-approves exactly
+    rollback and every down statement that needs confirmation (``migrations/downs.py``). The answer pre-approves exactly
     those questions of ``operations.migrate``/``rollback``; any other question (the plan
     changed under the run) is refused. Time spent here is in no step's duration.
     """
@@ -232,7 +232,10 @@ def _run_questions(run: _Run) -> tuple[list[str], str | None]:
         question += f", then roll them back to version {before} and apply them again"
     question += "."
     if lossy:
-        question += "\nThe rehearsal's downs drop data:\n  " + "\n  ".join(lossy) + "\n"
+        question += (
+            "\nThe rehearsal's down statements can remove data or do what pggate cannot see:"
+            "\n  " + "\n  ".join(lossy) + "\n"
+        )
     return questions, question + ("Proceed?" if lossy else " Proceed?")
 
 
@@ -441,10 +444,11 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
     if missing:
         return _rehearsal_not_applicable(missing)
     back = ops.rollback(_session(run), _files(run), to=run.version_before, confirm=_approved(run))
-    findings = [] if back.proven else [_unproven_rollback(run, back.proof)]
+    findings = [] if back.proven else [_unproven_rollback(run, back.proof, bool(back.undone))]
     data: dict[str, Any] = {
         "to": run.version_before,
         "reverted": list(back.reverted),
+        "undone": list(back.undone),
         "proof": back.proof,
         "fingerprint_first": run.fingerprint_after,
     }
@@ -485,7 +489,7 @@ def _rollback(run: _Run, stack: ExitStack) -> StepResult:
     return StepResult("rollback", status_of(findings), findings=tuple(findings), data=data)
 
 
-def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
+def _unproven_rollback(run: _Run, proof: dict[str, Any], undone: bool) -> Finding:
     """RBK001 with the objects that differ from the schema recorded at the target version."""
     diff = list(proof.get("diff", []))
     if proof.get("status") == "mismatch":
@@ -493,6 +497,11 @@ def _unproven_rollback(run: _Run, proof: dict[str, Any]) -> Finding:
             f"rolling back to {run.version_before} did not restore the schema recorded there: "
             f"{len(diff)} object(s) differ"
         )
+        if undone:
+            message += (
+                "; the downs were rolled back with the failed proof, so the schema is still "
+                "the one this run migrated"
+            )
     else:  # nothing to compare with: not proven, and not claimed
         message = (
             f"rolling back to {run.version_before} could not be proven "

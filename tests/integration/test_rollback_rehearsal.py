@@ -4,6 +4,8 @@ database afterwards, not only the message."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pggate import pipeline
 
 BASE = {
@@ -53,7 +55,7 @@ def test_a_down_that_leaves_a_function_behind_is_rbk001(project, db):
     assert {"log", "a"} <= _tables(db)  # migrated forward again after the rehearsal
 
 
-def test_rbk001_stays_when_what_the_down_left_makes_the_reapply_fail(project, db):
+def test_a_failed_proof_of_transactional_downs_is_undone_before_the_reapply(project, db):
     root = _prepared(
         project,
         {
@@ -63,10 +65,37 @@ def test_rbk001_stays_when_what_the_down_left_makes_the_reapply_fail(project, db
     )
     result = pipeline.stage(root, "test", rehearse_rollback=True, confirm=lambda _q: True)
     step = next(s for s in result.steps if s.step == "rollback")
+    assert [f.check for f in step.findings] == ["RBK001"]
+    assert "still the one this run migrated" in step.findings[0].message
+    assert step.data["reverted"] == [] and [r["version"] for r in step.data["undone"]] == ["002"]
+    assert step.data["reapplied"] == [] and step.data["identical"]
+    assert result.verdict == "NO-GO"
+    report = " ".join((Path(result.evidence_dir) / "report.md").read_text().split())
+    assert "still the one this run migrated" in report
+    assert _tables(db) == {"log", "a", "b"}  # the downs were undone with the failed proof
+    history = db.execute("select version from pggate.schema_migrations order by version")
+    assert [r["version"] for r in history] == ["001", "002"]
+
+
+def test_rbk001_stays_when_what_the_down_left_makes_the_reapply_fail(project, db):
+    # Outside a transaction the down's work stays, and what it left breaks the way forward.
+    root = _prepared(
+        project,
+        {
+            "002_two.sql": "-- pggate:no-transaction\n"
+            "create table app.a (id int);\ncreate table app.b (id int);\n"
+            "-- migrate:down\ndrop table app.a;\n"
+        },
+    )
+    result = pipeline.stage(root, "test", rehearse_rollback=True, confirm=lambda _q: True)
+    step = next(s for s in result.steps if s.step == "rollback")
     assert [f.check for f in step.findings] == ["RBK001", "RBK002"]
     assert "failed" in step.findings[1].message and step.data["reapply_error"]
+    assert step.data["proof"]["left"]["cleanup_sql"] == ["drop table if exists app.b;"]
     assert result.verdict == "NO-GO"
-    assert _tables(db) == {"log", "b"}  # the failed reapply was rolled back; b was left
+    assert "b" in _tables(db)  # left by the down; the reapply stopped at it
+    history = db.execute("select version from pggate.schema_migrations order by version")
+    assert [r["version"] for r in history] == ["001"]
 
 
 def test_complete_downs_rehearse_clean(project, db):

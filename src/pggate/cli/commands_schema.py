@@ -16,7 +16,11 @@ def rollback(
     to: Annotated[str, typer.Option("--to", help="Version to return to (0 reverts everything).")],
     dry_run: Annotated[
         bool,
-        typer.Option("--dry-run", help="Revert and prove inside a transaction, then roll it back."),
+        typer.Option(
+            "--dry-run",
+            help="Execute the downs and the proof for real inside one transaction (real "
+            "locks while it runs), then roll it back.",
+        ),
     ] = False,
     backup: Annotated[
         bool, typer.Option("--backup", help="pg_dump the database into evidence/backups first.")

@@ -233,8 +233,11 @@ def _rollback(out: Output, result: Any) -> None:
     verb = "would revert" if result.dry_run else "reverted"
     for row in result.reverted:
         out.console.print(f"  {verb} {_migration(row)}")
+    for row in result.undone:
+        out.console.print(f"  reverted, then undone: {_migration(row)}")
     if result.backup:
-        out.console.print(f"  backup: {escape(result.backup)}")
+        out.console.print(f"  backup: {escape(result.backup)} ({escape(result.backup_checked)})")
+        out.console.print(f"  restore with: {result.restore}", markup=False)
     proof = result.proof
     status = proof["status"]
     if status == "proven":
@@ -251,8 +254,22 @@ def _rollback(out: Output, result: Any) -> None:
         out.console.print(f"[bold red]NOT PROVEN:[/] {escape(proof['message'])}")
         for line in proof.get("diff", []):
             out.console.print(f"  {line}", markup=False)
+        if result.undone:
+            out.console.print(
+                "[bold]the downs and the proof ran in one transaction, now rolled back: "
+                "the database is as it was before this rollback[/bold]"
+            )
+        left = proof.get("left")
+        if left:
+            out.console.print(f"[bold]left behind:[/bold] {escape(left['message'])}")
+            for statement in left["cleanup_sql"]:
+                out.console.print(f"  {statement}", markup=False)
     else:
         out.console.print(f"[bold yellow]unproven:[/] {escape(proof['message'])}")
+    if result.dry_run and result.reverted:
+        out.console.print(
+            "dry run: the downs and the proof ran in one transaction, rolled back; nothing changed"
+        )
     for warning in result.warnings:
         out.console.print(f"[yellow]warning:[/] {escape(warning)}")
     if result.health:

@@ -416,14 +416,21 @@ class ReportView:
         data = step.data
         proof = data.get("proof", {})
         status = proof.get("status", "?")
+        undone = data.get("undone") or []
         sentences = [
-            f"Rolled back {len(data.get('reverted', []))} migration(s) to version "
+            f"Rolled back {len(data.get('reverted', []) or undone)} migration(s) to version "
             f"{data.get('to')}: the schema is {_proof_words(status)}."
         ]
         if proof.get("message") and status != "proven":
             sentences.append(_capital(_sentence(str(proof["message"]))))
         failed = data.get("reapply_error")
-        if failed:
+        if undone:
+            sentences.append(
+                "The downs and the proof ran in one transaction, rolled back when the proof "
+                "failed: the schema is still the one this run migrated, with nothing to "
+                "migrate forward again."
+            )
+        elif failed:
             sentences.append(
                 "Migrating forward again failed: "
                 + _sentence(_first_line(str(failed.get("message", ""))))
