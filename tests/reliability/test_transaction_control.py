@@ -173,3 +173,28 @@ def test_rollback_refuses_a_down_with_commit(cli, project, db):
     assert result.exit_code == 2, result.output
     assert "001_t.sql:4: COMMIT" in result.output
     assert public_tables(db) == {"t"} and history_rows(db) == 1
+
+
+def test_runner_refuses_even_without_validate(tmp_path, db_url, db):
+    # A file edited after `validate` ran: the runner classifies what it is about to send.
+    from pggate.db import connect
+    from pggate.errors import MigrationFileError
+    from pggate.migrations.history import History
+    from pggate.migrations.runner import Runner
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_x.sql").write_text("create table a (id int);\ncommit;\n")
+    migrations = load_folder(folder).migrations
+    with connect(db_url) as conn:
+        runner = Runner(
+            conn,
+            History(conn, "pggate.schema_migrations"),
+            env="test",
+            target="test",
+            lock_timeout=None,
+            statement_timeout=None,
+        )
+        with pytest.raises(MigrationFileError, match="001_x.sql:2: COMMIT"):
+            runner.migrate(migrations)
+    assert public_tables(db) == set() and history_rows(db) == 0
