@@ -111,15 +111,10 @@ class ParseCache:
         """Write the cache if it changed, keeping only the facts this run used."""
         if self.path is None:
             return
-        if set(self._facts) != self._used:
-            self._facts = {k: v for k, v in self._facts.items() if k in self._used}
-            self._dirty = True
-        if not self._dirty:
-            return
-        data = {"stamp": self.stamp, "facts": self._facts, "files": self._files}
-        with contextlib.suppress(OSError):
-            _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
-            self._dirty = False
+        self._facts, dropped = _keep_used(self._facts, self._used)
+        if self._dirty or dropped:
+            data = {"stamp": self.stamp, "facts": self._facts, "files": self._files}
+            self._dirty = not _save_json(self.path, data)
 
 
 class MarkerCache:
@@ -175,14 +170,26 @@ class MarkerCache:
         """Write the cache if it changed, keeping only the entries this run used."""
         if self.path is None:
             return
-        if set(self._markers) != self._used:
-            self._markers = {k: v for k, v in self._markers.items() if k in self._used}
-            self._dirty = True
-        if self._dirty:
+        self._markers, dropped = _keep_used(self._markers, self._used)
+        if self._dirty or dropped:
             data = {"stamp": self.stamp, "markers": self._markers}
-            with contextlib.suppress(OSError):
-                _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
-                self._dirty = False
+            self._dirty = not _save_json(self.path, data)
+
+
+def _keep_used(entries: dict[str, Any], used: set[str]) -> tuple[dict[str, Any], bool]:
+    """``entries`` without the keys this run did not use, and whether any were dropped."""
+    if set(entries) == used:
+        return entries, False
+    return {k: v for k, v in entries.items() if k in used}, True
+
+
+def _save_json(path: Path, data: dict[str, Any]) -> bool:
+    """Write ``data`` to ``path`` atomically; whether it was written (a cache may not be)."""
+    try:
+        _write_atomically(path, json.dumps(data, separators=(",", ":")))
+    except OSError:
+        return False
+    return True
 
 
 def _read_stamped(path: Path, stamp: str) -> dict[str, Any] | None:
