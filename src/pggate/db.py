@@ -25,6 +25,10 @@ APPLICATION_NAME = "pggate"
 # A stable key for pggate's migration lock: hashtext('pggate') is not stable across
 # versions, so a constant chosen once (ASCII "pggate" as an integer).
 MIGRATION_LOCK_KEY = 0x706767617465
+# The gates lock: ``stage`` holds it shared from its migrate through its gates, ``rollback``
+# takes it exclusively (before the migration lock, so the two never wait on each other in a
+# cycle): a rollback never changes the schema under a stage's gates. ASCII "pggates".
+GATES_LOCK_KEY = 0x70676761746573
 
 
 def connect(
@@ -182,6 +186,7 @@ def advisory_lock(
     wait: float = 60.0,
     poll: float = 0.05,
     emit: Emit = NULL_EMIT,
+    shared: bool = False,
 ) -> Iterator[None]:
     """Hold a session advisory lock, polling ``pg_try_advisory_lock`` up to ``wait`` seconds.
 
@@ -189,26 +194,38 @@ def advisory_lock(
     holds a snapshot, which makes another runner's CREATE INDEX CONCURRENTLY
     wait for it forever. Re-entrant in PostgreSQL's sense (counted per session).
     When the lock is taken, a ``lock.waiting`` event says so once, naming the holder.
+    ``shared``: the shared mode (``pg_try_advisory_lock_shared``), which only an
+    exclusive holder blocks.
     """
     deadline = time.monotonic() + wait
     delay = poll
     announced = False
-    while not conn.execute("select pg_try_advisory_lock(%s) as ok", (key,)).fetchone()["ok"]:
+    suffix = "_shared" if shared else ""
+    what = "the migration lock" if key == MIGRATION_LOCK_KEY else "the gates lock"
+    holder = "another pggate run" if key == MIGRATION_LOCK_KEY else "a stage running its gates"
+    if key == GATES_LOCK_KEY and shared:
+        holder = "a rollback"
+    hint = (
+        "wait for it to finish and run again (it will find nothing pending if it "
+        "applied everything), or raise --lock-wait"
+        if key == MIGRATION_LOCK_KEY
+        else "wait for it to finish and run again, or raise --lock-wait "
+        "(or the environment's lock_wait)"
+    )
+    try_lock = f"select pg_try_advisory_lock{suffix}(%s) as ok"
+    while not conn.execute(try_lock, (key,)).fetchone()["ok"]:
         if not announced and wait > 0:
             emit(
                 Event(
                     "lock.waiting",
-                    f"waiting up to {wait:g}s for the migration lock, held by "
-                    f"{lock_holder(conn, key)}",
+                    f"waiting up to {wait:g}s for {what}, held by {lock_holder(conn, key)}",
                 )
             )
             announced = True
         if time.monotonic() >= deadline:
             raise LockTimeout(
-                f"another pggate run holds the migration lock ({lock_holder(conn, key)}); "
-                f"waited {wait:g}s",
-                hint="wait for it to finish and run again (it will find nothing pending if it "
-                "applied everything), or raise --lock-wait",
+                f"{holder} holds {what} ({lock_holder(conn, key)}); waited {wait:g}s",
+                hint=hint,
             )
         time.sleep(delay)
         delay = min(delay * 1.5, 0.5)
@@ -217,7 +234,7 @@ def advisory_lock(
     finally:
         if not conn.closed and not conn.broken:
             try:
-                conn.execute("select pg_advisory_unlock(%s)", (key,))
+                conn.execute(f"select pg_advisory_unlock{suffix}(%s)", (key,))
             except psycopg.Error:
                 pass  # the session is gone, and the lock went with it
 

@@ -82,6 +82,7 @@ class _Run:
     approved: frozenset[str] = frozenset()  # the questions the one confirmation covered
     confirmation: str | None = None  # the question asked, when one was
     refusal: PggateError | None = None  # why the run was not confirmed
+    gates_lock: ExitStack = field(default_factory=ExitStack)  # held from migrate to the gates
 
 
 def stage(
@@ -123,6 +124,8 @@ def stage(
         for number, name in enumerate(STEPS[:-1], start=1):
             if stopped_by is None and name == ASK_BEFORE:
                 run.refusal = _ask_once(run)
+            if name == "rollback":
+                run.gates_lock.close()  # the gates are done; the rehearsal takes it exclusively
             if stopped_by is not None:
                 reason = f"not run: step {stopped_by} did not pass"
                 result = StepResult(name, Status.SKIP, data={"reason": reason})
@@ -375,6 +378,7 @@ def _baseline(run: _Run, stack: ExitStack) -> StepResult:
 def _migrate(run: _Run, stack: ExitStack) -> StepResult:
     if run.refusal is not None:
         raise run.refusal
+    _hold_gates_lock(run, stack)
     result = _forward(run, run.run_id)
     run.applied = list(result.applied)
     run.fingerprint_after = _fingerprint(run)
@@ -382,6 +386,30 @@ def _migrate(run: _Run, stack: ExitStack) -> StepResult:
     if run.confirmation is not None:
         data["confirmed"] = run.confirmation
     return StepResult("migrate", Status.PASS, data=data)
+
+
+def _hold_gates_lock(run: _Run, stack: ExitStack) -> None:
+    """Hold the gates lock (shared) from the migrate through the gates.
+
+    Shared with other stages; a rollback takes it exclusively, so it waits until this
+    run's gates have judged the schema this run migrated (and this run waits for a
+    rollback in progress). Released before the rollback rehearsal, and at the latest
+    before the session closes.
+    """
+    from .config import parse_duration
+    from .db import GATES_LOCK_KEY, advisory_lock
+
+    session = _session(run)
+    stack.enter_context(run.gates_lock)
+    run.gates_lock.enter_context(
+        advisory_lock(
+            session.conn,
+            GATES_LOCK_KEY,
+            wait=parse_duration(session.target.environment.lock_wait) or 0.0,
+            emit=run.emit,
+            shared=True,
+        )
+    )
 
 
 def _gates(step: str) -> Callable[[_Run, ExitStack], StepResult]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from ..db import advisory_lock, set_timeouts
+from ..db import GATES_LOCK_KEY, advisory_lock, set_timeouts
 from ..errors import DatabaseUnavailable, MigrationFailed, MigrationFileError
 from ..events import Event
 from ..masking import mask
@@ -175,10 +175,12 @@ class Rollback(Worker):
     ) -> RollbackResult:
         """Revert every applied migration above ``to`` (newest first), then prove the schema.
 
-        Everything happens under the migration lock, taken first: the plan, ``approve``
-        (the confirmation, listing the downs that need one, and the backup), the downs,
-        the proof and ``inspect()`` (the health gates). A migrate committing meanwhile
-        cannot add a version that is then reverted unasked, or missing from the backup.
+        Everything happens under the migration lock, taken first (after the gates lock,
+        taken exclusively, which waits for any stage still running its gates; ``lock_wait``
+        covers both): the plan, ``approve`` (the confirmation, listing the downs that need
+        one, and the backup), the downs, the proof and ``inspect()`` (the health gates). A
+        migrate committing meanwhile cannot add a version that is then reverted unasked, or
+        missing from the backup.
 
         When every down is transactional, the downs and the proof run in one transaction:
         a proof that fails rolls it all back (``undone``), the database as before.
@@ -188,7 +190,8 @@ class Rollback(Worker):
         from .downs import risks
 
         started = time.perf_counter()
-        with advisory_lock(self.conn, wait=lock_wait, emit=self.emit):
+        gates = advisory_lock(self.conn, GATES_LOCK_KEY, wait=lock_wait, emit=self.emit)
+        with gates, advisory_lock(self.conn, wait=self._left(started, lock_wait), emit=self.emit):
             applied = self.history.applied()
             steps = plan_rollback(migrations, applied, to)
             found = risks([s.migration for s in steps])  # refuses a down that does not parse
@@ -244,6 +247,11 @@ class Rollback(Worker):
             undone=tuple(undone),
             health=health,
         )
+
+    @staticmethod
+    def _left(started: float, lock_wait: float) -> float:
+        """What is left of ``lock_wait`` after waiting for the gates lock."""
+        return max(0.0, lock_wait - (time.perf_counter() - started))
 
     def _log_undone(self, to: str, proof: dict[str, Any], undone: list[dict[str, Any]]) -> None:
         """Record in the audit log that a rollback ran, failed its proof and was undone."""
