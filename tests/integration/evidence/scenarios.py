@@ -16,7 +16,10 @@ drop policy projects_peek on public.projects;
 """
 # A down that forgets the domain: rolling back leaves it (and its check) behind, and the
 # way forward then fails on it.
-FORGETFUL_DOWN = """create domain public.slug as text check (value ~ '^[a-z0-9-]+$');
+# Outside a transaction, so what the down did (and forgot) stays and breaks the way forward:
+# a transactional one would be undone with its failed proof (docs/rollback.md).
+FORGETFUL_DOWN = """-- pggate:no-transaction
+create domain public.slug as text check (value ~ '^[a-z0-9-]+$');
 create function public.version_label() returns text language sql stable as $$ select 'v2' $$;
 -- migrate:down
 drop function public.version_label();
