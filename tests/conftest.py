@@ -15,8 +15,10 @@ import tempfile
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -95,9 +97,16 @@ def password_server() -> Iterator[object]:
 
     Role ``app`` logs in with ``right-pw-123``; tests create other roles as they need.
     """
+    with started_password_server() as server:
+        yield server
+
+
+@contextmanager
+def started_password_server(engine: object = None) -> Iterator[Any]:
+    """A password server (see ``password_server``) on ``engine`` (default: the wheel's)."""
     from pggate.embedded import EmbeddedServer
 
-    with EmbeddedServer.temporary() as server:
+    with EmbeddedServer.temporary(engine=engine) as server:
         with psycopg.connect(server.url(), autocommit=True) as conn:
             conn.execute("create role app login password 'right-pw-123'")
         hba = server.data_dir / "pg_hba.conf"

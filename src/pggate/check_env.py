@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import finding
-from .db import behind_transaction_pooler
+from .db import behind_transaction_pooler, sql_name
 from .results import Finding, Status, status_of, worst_first
 from .session import Session
 
@@ -63,12 +63,14 @@ def inspect_environment(session: Session) -> EnvReport:
     row = conn.execute(
         """
         select has_database_privilege(current_database(), 'CREATE') as can_create_schema,
-               to_regclass(%s) is not null as history_exists,
+               to_regclass(format('%%I.%%I', %(schema)s::text, %(table)s::text)) is not null
+                 as history_exists,
+               exists (select from pg_namespace where nspname = %(schema)s) as history_schema_exists,
                current_setting('TimeZone') as timezone,
                current_setting('server_encoding') as encoding,
                inet_server_addr()::text as server_addr
         """,
-        (history,),
+        dict(zip(("schema", "table"), history.split("."), strict=True)),
     ).fetchone()
     assert row is not None
     extensions = tuple(
@@ -95,6 +97,7 @@ def inspect_environment(session: Session) -> EnvReport:
         "history_table": history,
         "history_table_exists": row["history_exists"],
         "can_create": row["can_create_schema"],
+        "history_schema_exists": row["history_schema_exists"],
         "timezone": row["timezone"],
         "encoding": row["encoding"],
     }
@@ -188,7 +191,7 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
                 "ENV007",
                 f"role {role}",
                 f"role {role} cannot create schemas in database {facts['database']}",
-                f"grant create on database {facts['database']} to {role}, or migrate as its owner",
+                _env007_hint(facts),
             )
         )
     if facts["transaction_pooler"]:
@@ -217,3 +220,17 @@ def _findings(session: Session, facts: dict[str, Any]) -> list[Finding]:
             )
         )
     return out
+
+
+def _env007_hint(facts: dict[str, Any]) -> str:
+    role, database = sql_name(facts["current_user"]), sql_name(facts["database"])
+    hint = f"grant create on database {database} to {role}, or migrate as its owner"
+    if facts["history_table_exists"] or facts["history_schema_exists"]:
+        return hint
+    # The first migrate creates pggate's schema: it would be refused too.
+    schema = sql_name(facts["history_table"].split(".")[0])
+    return (
+        f"{hint}; pggate's first migrate creates schema {schema} for its tables: have an owner "
+        f"run `create schema {schema} authorization {role}` once, or set [project] "
+        f"history_table to a table in a schema {role} owns"
+    )

@@ -7,6 +7,7 @@ PostgreSQL only and small on purpose. Every connection error becomes a
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,9 +86,64 @@ def rolled_back(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[An
         raise psycopg.Rollback()
 
 
+# Keywords PostgreSQL reserves, even as type or function names (pg_get_keywords(), catcode
+# R and T): a role or schema of that name must be quoted in a statement a person pastes.
+_RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric authorization binary both case cast
+    check collate collation column concurrently constraint create cross current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user
+    default deferrable desc distinct do else end except false fetch for foreign freeze from
+    full grant group having ilike in initially inner intersect into is isnull join lateral
+    leading left like limit localtime localtimestamp natural not notnull null offset on only
+    or order outer overlaps placing primary references returning right select session_user
+    similar some symmetric table tablesample then to trailing true union unique user using
+    variadic verbose when where window with""".split()
+)
+
+
+def sql_name(name: str) -> str:
+    """An identifier as SQL a person can paste into a hint: bare when it may be, else quoted."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+class RoleSwitchDenied(psycopg.errors.InsufficientPrivilege):
+    """``SET ROLE`` was refused; ``hint`` names the grant that is missing.
+
+    Still an ``InsufficientPrivilege`` so callers that turn driver errors into findings
+    (smoke, bench files) keep doing so, and a command it escapes exits 3 with the hint.
+    """
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 def set_local_role(conn: psycopg.Connection[Any], role: str) -> None:
-    """``SET LOCAL ROLE``: only inside a transaction, undone at its end."""
-    conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+    """``SET LOCAL ROLE``: only inside a transaction, undone at its end.
+
+    Refused because the connecting role is not a member: ``RoleSwitchDenied`` naming the
+    grant. (A role that does not exist keeps PostgreSQL's own error, which says so.)
+    """
+    try:
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+    except psycopg.errors.InsufficientPrivilege:
+        raise cannot_set_role(conn.info.user, role) from None
+
+
+def cannot_set_role(who: str, role: str) -> RoleSwitchDenied:
+    """The refusal of ``SET ROLE role`` to ``who``, with the grant that would allow it."""
+    return RoleSwitchDenied(
+        f"role {who} cannot SET ROLE to {role}: {who} is not a member of {role}",
+        hint=f"as a superuser or an admin of {role}, run `{grant_role(who, role)}`, "
+        "or connect as a role that is a member",
+    )
+
+
+def grant_role(who: str, *roles: str) -> str:
+    """``grant <roles> to <who>``, ready to paste."""
+    return f"grant {', '.join(sql_name(r) for r in roles)} to {sql_name(who)}"
 
 
 def set_timeouts(

@@ -277,12 +277,12 @@ def _run_step(run: _Run, name: str, stack: ExitStack) -> StepResult:
 
         if not isinstance(exc, psycopg.Error):
             raise
-        code = 3 if isinstance(exc, psycopg.OperationalError) else 1
-        result = StepResult(
-            name,
-            Status.ERROR,
-            error={"error": type(exc).__name__, "message": str(exc).strip(), "exit_code": code},
-        )
+        unusable = (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege)
+        code = 3 if isinstance(exc, unusable) else 1
+        error = {"error": type(exc).__name__, "message": str(exc).strip(), "exit_code": code}
+        if getattr(exc, "hint", None):
+            error["hint"] = exc.hint  # type: ignore[attr-defined]  # db.RoleSwitchDenied
+        result = StepResult(name, Status.ERROR, error=error)
     result = StepResult(
         result.step,
         result.status,

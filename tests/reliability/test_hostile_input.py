@@ -205,7 +205,11 @@ def test_role_that_cannot_create_pggate_schema_exits_3(run_pggate, tmp_path, db_
         "test",
         cwd=root,
         code=3,
-        says=("cannot create pggate's tables", "permission denied", "hint: grant the role CREATE"),
+        says=(
+            "cannot create pggate's tables",
+            "permission denied",
+            "hint: have an owner run `create schema pggate authorization",
+        ),
     )
     assert relations_of(db_url) == {}
 

@@ -115,7 +115,10 @@ def _could_not_run(name: str, ctx: CheckContext, exc: Exception, ms: float) -> G
     from ..events import Event
     from ..results import GateResult
 
-    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None)
+    # A psycopg error's own SQLSTATE (db.RoleSwitchDenied, made by pggate, has no diag).
+    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None) or getattr(
+        exc, "sqlstate", None
+    )
     database = sqlstate is not None
     text = " ".join(str(exc).split()) or type(exc).__name__
     message = (
@@ -125,7 +128,9 @@ def _could_not_run(name: str, ctx: CheckContext, exc: Exception, ms: float) -> G
         else f"gate {name} could not run: {type(exc).__name__}: {text}"
     )
     hint = (
-        "fix what the error names (a privilege, a timeout, a lock) and run again; "
+        f"{exc.hint}; nothing this gate checks was verified"  # type: ignore[attr-defined]
+        if database and getattr(exc, "hint", None)
+        else "fix what the error names (a privilege, a timeout, a lock) and run again; "
         "nothing this gate checks was verified"
         if database
         else "this is a bug in pggate: rerun with -v for the traceback and report it "

@@ -115,6 +115,18 @@ def role_exists(conn: psycopg.Connection[Any], role: str) -> bool:
     return conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is not None
 
 
+def can_become(conn: psycopg.Connection[Any], role: str) -> bool:
+    """Whether the connecting role may ``SET ROLE`` to ``role`` (a member of it, or superuser).
+
+    PostgreSQL 16 grants membership with or without SET; before 16, membership is enough.
+    """
+    privilege = "SET" if conn.info.server_version >= 160000 else "MEMBER"
+    row = conn.execute(
+        "select pg_has_role(current_user, %s, %s) as ok", (role, privilege)
+    ).fetchone()
+    return bool(row and next(iter(row.values())))
+
+
 def act_as(
     conn: psycopg.Connection[Any],
     tenancy: Tenancy,

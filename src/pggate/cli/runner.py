@@ -72,6 +72,17 @@ def _unexpected(exc: Exception, verbose: bool, json_mode: bool) -> int:
         )
         _report(error, verbose, json_mode)
         return error.exit_code
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        # The role lacks a privilege a step needs: the database cannot be used as it is.
+        said = " ".join(str(exc).split())
+        denied: PggateError = DatabaseUnavailable(
+            said if said.startswith("permission denied") else f"permission denied: {said}",
+            hint=getattr(exc, "hint", None)  # db.RoleSwitchDenied names the grant
+            or exc.diag.message_hint
+            or "grant the connecting role the privilege named above, or connect as a role that has it",
+        )
+        _report(denied, verbose, json_mode)
+        return denied.exit_code
     if verbose:
         traceback.print_exc()
     internal = InternalError(

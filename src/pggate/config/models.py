@@ -71,8 +71,13 @@ class ProjectSettings(_Model):
     @field_validator("history_table")
     @classmethod
     def _qualified(cls, value: str) -> str:
-        if value.count(".") != 1 or not all(value.split(".")):
-            raise ValueError("must be schema.table, for example pggate.schema_migrations")
+        # Plain identifiers only: the name is quoted as two identifiers everywhere, and a
+        # quote or dot inside a part would be read differently by every tool around pggate.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*", value):
+            raise ValueError(
+                "must be schema.table, two identifiers of letters, digits, _ and $ "
+                "(for example pggate.schema_migrations)"
+            )
         return value
 
     @property

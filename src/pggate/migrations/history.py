@@ -20,7 +20,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from .. import __version__
-from ..db import split_qualified
+from ..db import split_qualified, sql_name
 from ..errors import DatabaseUnavailable
 
 TABLES_VERSION = 1
@@ -109,6 +109,22 @@ def os_user() -> str:
         return "unknown"
 
 
+def creation_hint(role: str, schema: str, database: str, schema_exists: bool) -> str:
+    """What lets ``role`` create pggate's tables in ``schema``: statements ready to paste."""
+    role, shown, database = sql_name(role), sql_name(schema), sql_name(database)
+    elsewhere = f"or set [project] history_table to a table in a schema {role} owns"
+    if schema_exists:
+        return (
+            f"have the owner of schema {shown} run `grant usage, create on schema {shown} to "
+            f"{role}`, {elsewhere}"
+        )
+    return (
+        f"have an owner run `create schema {shown} authorization {role}` once (pggate then "
+        f"creates its tables there), or grant the role CREATE on the database "
+        f"(`grant create on database {database} to {role}`), {elsewhere}"
+    )
+
+
 class History:
     """The history and events tables named by ``history_table`` (``schema.table``)."""
 
@@ -122,7 +138,8 @@ class History:
     def exists(self) -> bool:
         """Whether the history table exists."""
         row = self.conn.execute(
-            "select to_regclass(%s) is not null as ok", (f'"{self.schema}"."{self.table}"',)
+            "select to_regclass(format('%%I.%%I', %s::text, %s::text)) is not null as ok",
+            (self.schema, self.table),
         ).fetchone()
         return bool(row and row["ok"])
 
@@ -146,23 +163,26 @@ class History:
             meta=self.meta,
             version=sql.Literal(str(TABLES_VERSION)),
         )
+        schema_exists = False
         try:
             with self.conn.transaction():
                 found = self.conn.execute(
                     "select exists (select from pg_namespace where nspname = %s) as ok",
                     (self.schema,),
                 ).fetchone()
-                if not (found and found["ok"]):
+                schema_exists = bool(found and found["ok"])
+                if not schema_exists:
                     schema = sql.Identifier(self.schema)
                     self.conn.execute(sql.SQL(_CREATE_SCHEMA).format(schema=schema))
                 self.conn.execute(query)
         except psycopg.errors.InsufficientPrivilege as exc:
             # A role that may connect but not create schemas: a database pggate cannot use yet.
             raise DatabaseUnavailable(
-                f"cannot create pggate's tables ({self.schema}.{self.table}): "
-                f"{' '.join(str(exc).split())}",
-                hint=f"grant the role CREATE on the database, or have an owner run "
-                f"`create schema {self.schema} authorization <role>` once",
+                f"cannot create pggate's tables ({self.schema}.{self.table}) as "
+                f"{sql_name(self.conn.info.user)}: {' '.join(str(exc).split())}",
+                hint=creation_hint(
+                    self.conn.info.user, self.schema, self.conn.info.dbname, schema_exists
+                ),
             ) from None
 
     def applied(self) -> list[Applied]:

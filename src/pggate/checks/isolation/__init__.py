@@ -23,9 +23,9 @@ from psycopg import sql
 from pydantic import BaseModel, ConfigDict
 
 from ...config import Actor
-from ...db import rolled_back, split_qualified
+from ...db import grant_role, rolled_back, split_qualified
 from ...results import Finding, GateResult, Severity
-from ..actor import find_member, member_query, role_exists, tenants_with_rows
+from ..actor import can_become, find_member, member_query, role_exists, tenants_with_rows
 from ..context import CheckContext, array_literal
 from . import (  # noqa: F401  (each module registers its check)
     rls010_read,
@@ -173,10 +173,13 @@ class Proof:
             prober.run(direction, self.ctx.tenancy, self.tables)
         findings = list(prober.findings)
         self.outcomes = prober.outcomes
-        if role_exists(self.conn, self.config.anon_role):
+        anon = self.config.anon_role
+        if role_exists(self.conn, anon) and not can_become(self.conn, anon):
+            findings.append(self._cannot_become([anon], "the anon role", "its probes"))
+        elif role_exists(self.conn, anon):
             sides = list({d.me for d in self.directions})
             anon_findings, anon_outcomes = probe_anon(
-                self.conn, self.config.anon_role, self.tables, self.maker, sides
+                self.conn, anon, self.tables, self.maker, sides
             )
             findings += anon_findings
             self.outcomes += anon_outcomes
@@ -200,6 +203,9 @@ class Proof:
                 "create the role, or fix [tenancy.actor] role",
                 severity=self.severity,
             )
+        barred = sorted({a.role for a in actors if not can_become(self.conn, a.role)})
+        if barred:
+            return self._cannot_become(barred, "the actor role", "the proof")
         primary = actors[0]
         if member_query(self.conn, self.ctx.tenancy, primary) is None:
             return Vacuous().finding(
@@ -220,6 +226,20 @@ class Proof:
             f"member_query ({len(candidates)} tenant(s) with rows, {len(self.tenants)} with a "
             "member): nothing to prove",
             "seed two tenants with a member each (configure [gates.isolation] seed)",
+            severity=self.severity,
+        )
+
+    def _cannot_become(self, roles: list[str], what: str, which: str) -> Finding:
+        """RLS013: the connecting role may not ``SET ROLE`` to ``roles``, so ``which`` cannot run."""
+        who = self.conn.info.user
+        named = ", ".join(roles)
+        plural = "s" if len(roles) > 1 else ""
+        return Vacuous().finding(
+            "isolation",
+            f"role {who} cannot SET ROLE to {what}{plural} {named}: it is not a member, so "
+            f"{which} could not run",
+            f"as a superuser or an admin of {named}, run `{grant_role(who, *roles)}`, "
+            "or connect as a role that is a member",
             severity=self.severity,
         )
 

@@ -8,14 +8,16 @@ class Vacuous(IsolationCheck):
     """Behavioural proof that could not run, or ran without meaning (never a silent pass).
 
     **Problem**: no tenant-scoped table matches ``[tenancy]``, fewer than two tenants with a
-    member, an actor role that does not exist or that bypasses RLS, or a ``[tenancy]``
+    member, an actor role that does not exist or that bypasses RLS, an actor (or ``anon``)
+    role the connecting role may not ``SET ROLE`` to (not a member of it), or a ``[tenancy]``
     entry naming a table pggate cannot place in a tenant. In each case "no leak found"
     would prove nothing. An error by default (``[gates.isolation] unproven = "warning"``
     lowers it; an actor bypassing RLS is always an error).
 
     **Fix**: configure ``[gates.isolation] seed`` with two tenants and their members, and
     ``[tenancy.actor]`` (or ``[[tenancy.actors]]``) with a role RLS applies to and a
-    ``member_query`` that finds a user; check ``[tenancy]`` names the tenant columns.
+    ``member_query`` that finds a user; ``grant <actor role> to <connecting role>`` (the
+    finding names both); check ``[tenancy]`` names the tenant columns.
     """
 
     id = "RLS013"
