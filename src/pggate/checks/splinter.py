@@ -100,9 +100,13 @@ LINTS: tuple[Lint, ...] = (
     Lint(
         "0012",
         "auth_allow_anonymous_sign_ins",
-        (),
-        "not covered: whether anonymous sign-ins are on is an Auth setting outside the "
-        "database; the isolation gate proves what the actor role can reach instead",
+        ("RLS019",),
+        "only while anonymous sign-ins are on ([gates.rls] anonymous_sign_ins, else "
+        "supabase/config.toml or anonymous users in auth.users), on tenant tables, and only "
+        "policies that admit every signed-in user without reading who they are: one that "
+        "reads the user (auth.uid(), the claims, a helper that does) gives an anonymous user "
+        "only what that user was given; the linter flags every policy for authenticated or "
+        "public whose USING lacks the literal auth.jwt() ->> 'is_anonymous'",
     ),
     Lint(
         "0013",
