@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from ..config import Project, Tenancy
 from ..db import split_qualified
 from ..events import NULL_EMIT, Emit
+from .tenancy import Resolution, resolve
 
 if TYPE_CHECKING:
     import psycopg
@@ -137,11 +138,13 @@ class Exposure:
 
 
 # Tenant-scoped and exposed tables in one pass over pg_class (one round trip, one scan):
-# ``exposed`` and ``tenant`` flag which list each row belongs to; the RLS state columns are
+# ``exposed`` flags the tables of an exposed schema, ``tenant`` (set afterwards, from
+# ``checks/tenancy.py``: a tenant column, a root, a user table or a foreign key chain) the
+# tenant-scoped ones; the RLS state columns are
 # what RLS001-RLS003 test, so they need no query of their own (RLS003 takes which tables
 # have policies from ``policies()``). ``column_names`` (user column names by attnum, NULL for a
-# dropped one, read by pg_attribute's (attrelid, attnum) index) answers whether the table
-# has the tenant column, and is the key ``_POLICIES`` shares deparsed expressions by.
+# dropped one, read by pg_attribute's (attrelid, attnum) index) answers which tenant column
+# the table has, and is the key ``_POLICIES`` shares deparsed expressions by.
 # ``name_order`` is the rank of ``qualified`` in the database's collation: those checks
 # report in that order, the lists in (schema, table) order.
 _TABLES = """
@@ -152,9 +155,7 @@ select c.oid::int as oid, n.nspname as schema, c.relname as table,
                       or exists (select 1 from unnest(%(api_role_oids)s::oid[]) r(oid)
                                  where has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE')))
          as reachable,
-       c.relname <> all(%(exclude)s)
-         and ((q.exposed and coalesce(cols.names::text[] && %(tenant_columns)s::text[], false))
-              or q.name = any(%(extra_tables)s)) as tenant,
+       null::bool as tenant,  -- set from the tenancy resolution (checks/tenancy.py)
        cols.names as column_names,
        c.relrowsecurity as rls, c.relforcerowsecurity as forced, pg_get_userbyid(c.relowner) as owner,
        c.relowner::int as owner_oid,
@@ -328,11 +329,24 @@ class CheckContext:
         return self._cache["pggate_tables"]
 
     def _tables(self) -> list[Any]:
-        """Rows of ``_TABLES`` (named tuples); the dict lists are built only when asked for."""
+        """Rows of ``_TABLES`` (named tuples), ``tenant`` set from ``tenancy_resolution()``."""
         if "tables" not in self._cache:
             with self.conn.cursor(row_factory=namedtuple_row) as cur:
-                self._cache["tables"] = cur.execute(_TABLES, self._base_params()).fetchall()
+                rows = cur.execute(_TABLES, self._base_params()).fetchall()
+            resolution = resolve(self.conn, self.tenancy, rows)
+            self._cache["resolution"] = resolution
+            tenant = resolution.oids
+            self._cache["tables"] = [t._replace(tenant=t.oid in tenant) for t in rows]
         return self._cache["tables"]
+
+    def tenancy_resolution(self) -> Resolution:
+        """Which tables are tenant-scoped and how each one's tenant is found (once per run).
+
+        The one answer the static checks and the isolation proof share; see
+        ``checks/tenancy.py``.
+        """
+        self._tables()
+        return self._cache["resolution"]
 
     def table_security(self) -> list[Any]:
         """Tenant-scoped and exposed tables with their RLS state, by qualified name.
@@ -346,32 +360,35 @@ class CheckContext:
         return self._cache["table_security"]
 
     def tenant_tables(self) -> list[dict[str, Any]]:
-        """Tenant-scoped tables: exposed tables with the tenant column, plus configured, minus excluded."""
-        if "tenant_tables" not in self._cache:
-            self._cache["tenant_tables"] = [
-                {
-                    "oid": t.oid,
-                    "schema": t.schema,
-                    "table": t.table,
-                    "qualified": t.qualified,
-                    "name": t.name,
-                    "column": self._tenant_column(t),
-                }
-                for t in self._tables()
-                if t.tenant
-            ]
-        return self._cache["tenant_tables"]
+        """Tenant-scoped tables (``tenancy_resolution()``), in (schema, table) order.
 
-    def _tenant_column(self, table: Any) -> str | None:
-        """The table's tenant column (``None``: a ``[tenancy] tables`` entry with none).
-
-        Its ``table_columns`` entry, else the first configured tenant column it has.
+        Dicts with ``oid``, ``schema``, ``table``, ``qualified``, ``name``, ``kind``
+        (``column``, ``root``, ``user``, ``chain``, or ``declared``: a ``[tenancy] tables``
+        entry whose tenant is unknown), ``how`` and ``column``: the column holding the
+        tenant itself (``None`` for user-owned and chain tables, whose rows reach it otherwise).
         """
-        tenancy = self.tenancy
-        mapped = {_plain(k): v for k, v in tenancy.table_columns.items()}.get(table.name)
-        present = {c for c in table.column_names if c}
-        wanted = [mapped] if mapped else tenancy.tenant_columns
-        return next((c for c in wanted if c in present), None)
+        if "tenant_tables" not in self._cache:
+            tenures = self.tenancy_resolution().tables
+            out = []
+            for t in self._tables():
+                if not t.tenant:
+                    continue
+                tenure = tenures.get(t.oid)
+                kind = tenure.kind if tenure else "declared"
+                out.append(
+                    {
+                        "oid": t.oid,
+                        "schema": t.schema,
+                        "table": t.table,
+                        "qualified": t.qualified,
+                        "name": t.name,
+                        "kind": kind,
+                        "how": tenure.how if tenure else "listed in [tenancy] tables",
+                        "column": tenure.column if kind in ("column", "root") else None,
+                    }
+                )
+            self._cache["tenant_tables"] = out
+        return self._cache["tenant_tables"]
 
     def exposed_tables(self) -> list[dict[str, Any]]:
         """Every table in an exposed schema (minus excluded)."""

@@ -4,6 +4,7 @@ import json
 
 from pggate.checks.context import CheckContext
 from pggate.checks.isolation import run
+from pggate.checks.isolation.tables import discover
 from pggate.config import load_project
 from pggate.session import open_session
 
@@ -163,6 +164,45 @@ def test_several_tenant_columns_roots_user_tables_and_fk_chains(project, db):
     assert tables["public.orgs"]["insert"] == "n/a"
     assert not [f for f in result.findings if f.object != "public.messages"], result.findings
     assert result.summary["proven"] == "proven 6 of 6 tables"
+
+
+def test_the_static_checks_and_the_proof_share_one_set_of_tenant_tables(project, db):
+    # messages reach a tenant only through chats; reactions through messages (two hops);
+    # countries have no tenant at all
+    db.execute(BASE + scoped("public.tasks"))
+    db.execute(
+        """
+        create table public.chats (id int primary key, org_id int not null);
+        create table public.messages (id int primary key, chat_id int not null references public.chats);
+        create table public.reactions (id int primary key, message_id int references public.messages);
+        create table public.countries (code text primary key);
+        """
+    )
+    root = project(extra_toml=ACTOR)
+    proj = load_project(root)
+    with open_session(proj, "test") as session:
+        ctx = CheckContext(session.conn, proj, session=session)
+        proved = {t.name: t.how for t in discover(ctx).tables}
+        static = {t["name"]: t["how"] for t in ctx.tenant_tables()}
+        flagged = {t.name for t in ctx.table_security() if t.tenant}
+        oids = set(ctx.params()["tenant_oids"].strip("{}").split(","))
+        names = {
+            r["name"]
+            for r in session.conn.execute(
+                "select n.nspname || '.' || c.relname as name from pg_class c"
+                " join pg_namespace n on n.oid = c.relnamespace where c.oid = any(%s::oid[])",
+                ["{" + ",".join(oids) + "}"],
+            )
+        }
+    assert proved == static
+    assert set(proved) == flagged == names
+    assert proved == {
+        "public.chats": "column org_id",
+        "public.messages": "via chat_id -> public.chats (column org_id)",
+        "public.reactions": "via message_id -> public.messages "
+        "(via chat_id -> public.chats (column org_id))",
+        "public.tasks": "column org_id",
+    }
 
 
 def test_a_tables_entry_without_the_tenant_column_is_a_finding_and_other_gates_report(

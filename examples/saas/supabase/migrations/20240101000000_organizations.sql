@@ -1,7 +1,9 @@
 -- Identity model: organizations (the tenants), profiles (one per auth.users row) and
 -- memberships with roles; the private helpers every policy uses; the audit trail.
 --
--- Conventions for every tenant-scoped table in this project:
+-- Conventions for every tenant-scoped table in this project (organizations, the tenant
+-- root, and profiles, owned by their user, are tenant-scoped too: the last two points hold
+-- for them):
 --   * an organization_id column referencing public.organizations, indexed first;
 --   * RLS enabled AND forced, one policy per command for role authenticated, deciding
 --     membership through private.member_organizations() (SECURITY DEFINER, empty
@@ -77,6 +79,7 @@ create table public.profiles (
     email       text,
     avatar_url  text,
     created_at  timestamptz not null default now(),
+    created_by  uuid default auth.uid(),
     updated_at  timestamptz not null default now()
 );
 comment on column public.profiles.email is 'PII: copied from auth.users at sign-up';
@@ -159,6 +162,8 @@ create policy organizations_update on public.organizations for update to authent
     with check (id in (select private.member_organizations('admin')));
 create policy organizations_delete on public.organizations for delete to authenticated
     using (id in (select private.member_organizations('owner')));
+create trigger organizations_audit after insert or update or delete on public.organizations
+    for each row execute function private.audit_row();
 
 alter table public.profiles enable row level security;
 alter table public.profiles force row level security;
@@ -171,6 +176,8 @@ create policy profiles_update on public.profiles for update to authenticated
     with check (id = (select auth.uid()));
 create trigger profiles_touch_updated_at before update on public.profiles
     for each row execute function private.touch_updated_at();
+create trigger profiles_audit after insert or update or delete on public.profiles
+    for each row execute function private.audit_row();
 
 alter table public.memberships enable row level security;
 alter table public.memberships force row level security;

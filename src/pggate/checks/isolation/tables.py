@@ -1,25 +1,19 @@
 """Which tables the proof probes, and how each one's tenant is found.
 
-One catalog pass for all candidate tables (exposed, plus ``[tenancy] tables``):
-their columns with types and defaults, their foreign keys, relkind and trigger
-functions. Then, in Python, each table's tenancy, in this order: a
-``table_columns`` entry, ``roots`` (its primary key is the tenant),
-``user_tables`` (the user is the tenant), a ``parents`` override, one of the tenant
-columns, and finally a foreign key chain of at most ``fk_hops`` hops to a table whose
-tenant is known (``messages -> chats -> workspace_id``). A configured table whose
-tenancy cannot be found is a problem the gate reports, not a crash.
+Which tables are tenant-scoped and how comes from the run's tenancy resolution
+(``checks/tenancy.py``), the one the static checks read too. Here, for those tables only,
+one catalog pass each for what the probes and the row maker need: their columns with
+types and defaults, and their relkind and trigger functions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from psycopg import sql
 
-from ...config import Tenancy
-from ...db import split_qualified
 from ..context import CheckContext, array_literal
+from ..tenancy import ForeignKey
 
 _COLUMNS = """
 select a.attrelid::int as oid, a.attname as name, a.attnum,
@@ -38,20 +32,6 @@ join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.
 left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
 where a.attrelid = any(%(oids)s::oid[]) and a.attnum > 0 and not a.attisdropped
 order by a.attrelid, a.attnum
-"""
-
-_FOREIGN_KEYS = """
-select c.conrelid::int as oid, c.conname as name, c.confrelid::int as parent,
-       pn.nspname as parent_schema, pc.relname as parent_table,
-       array(select a.attname::text from unnest(c.conkey) with ordinality k(n, o)
-             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n order by k.o) as cols,
-       array(select a.attname::text from unnest(c.confkey) with ordinality k(n, o)
-             join pg_attribute a on a.attrelid = c.confrelid and a.attnum = k.n order by k.o) as refcols
-from pg_constraint c
-join pg_class pc on pc.oid = c.confrelid
-join pg_namespace pn on pn.oid = pc.relnamespace
-where c.contype = 'f' and c.conrelid = any(%(oids)s::oid[])
-order by c.conrelid, c.conname
 """
 
 _RELATIONS = """
@@ -78,17 +58,6 @@ class Column:
     unique: bool
     unique_alone: bool
     first_label: str | None
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    """A foreign key of a candidate table."""
-
-    name: str
-    parent: int
-    parent_name: str
-    cols: tuple[str, ...]
-    refcols: tuple[str, ...]
 
 
 @dataclass
@@ -159,209 +128,40 @@ class Discovery:
 
 
 def discover(ctx: CheckContext) -> Discovery:
-    """Every tenant-scoped table with its tenancy (a few catalog queries for all tables)."""
-    tenancy = ctx.tenancy
-    candidates = {t.oid: t for t in ctx.table_security()}
-    if not candidates:
-        return Discovery()
-    oids = {"oids": array_literal(candidates)}
+    """Every tenant-scoped table with its tenancy (two catalog queries for all of them)."""
+    resolution = ctx.tenancy_resolution()
+    out = Discovery(problems=list(resolution.problems))
+    if not resolution.tables:
+        return out
+    rows = {t.oid: t for t in ctx.table_security()}
+    oids = {"oids": array_literal(resolution.tables)}
     conn = ctx.conn
-    columns: dict[int, list[Column]] = {oid: [] for oid in candidates}
+    columns: dict[int, list[Column]] = {oid: [] for oid in resolution.tables}
     for row in conn.execute(_COLUMNS, oids).fetchall():
         columns[row["oid"]].append(
             Column(**{k: v for k, v in row.items() if k not in ("oid", "attnum")})
         )
-    fks: dict[int, list[ForeignKey]] = {oid: [] for oid in candidates}
-    for row in conn.execute(_FOREIGN_KEYS, oids).fetchall():
-        fks[row["oid"]].append(
-            ForeignKey(
-                row["name"],
-                row["parent"],
-                f"{row['parent_schema']}.{row['parent_table']}",
-                tuple(row["cols"]),
-                tuple(row["refcols"]),
-            )
-        )
     relations = {r["oid"]: r for r in conn.execute(_RELATIONS, oids).fetchall()}
-
-    def make(oid: int, kind: str, how: str, **extra: Any) -> TenantTable:
-        t = candidates[oid]
-        return TenantTable(
-            oid,
+    built: dict[int, TenantTable] = {}
+    for tenure in sorted(resolution.tables.values(), key=lambda x: x.hops):  # parents first
+        t = rows[tenure.oid]
+        built[tenure.oid] = TenantTable(
+            tenure.oid,
             t.schema,
             t.table,
             t.name,
-            kind,
-            how,
-            columns[oid],
-            fks[oid],
-            partitioned=relations[oid]["relkind"] == "p",
-            trigger_functions=tuple(relations[oid]["trigger_functions"]),
+            tenure.kind,
+            tenure.how,
+            columns[tenure.oid],
+            resolution.foreign_keys[tenure.oid],
+            partitioned=relations[tenure.oid]["relkind"] == "p",
+            trigger_functions=tuple(relations[tenure.oid]["trigger_functions"]),
+            column=tenure.column,
+            via=tenure.via,
+            parent=built[tenure.parent] if tenure.parent is not None else None,
+            domain=tenure.domain,
+            hops=tenure.hops,
             qualified=t.qualified,
-            **extra,
         )
-
-    return _Resolver(tenancy, candidates, columns, fks, make).resolve(ctx)
-
-
-class _Resolver:
-    """Applies the tenancy rules in order; see the module docstring."""
-
-    def __init__(self, tenancy: Tenancy, candidates: dict[int, Any], columns, fks, make) -> None:
-        self.tenancy = tenancy
-        self.candidates = candidates
-        self.by_name = {t.name: oid for oid, t in candidates.items()}
-        self.columns = columns
-        self.fks = fks
-        self.make = make
-        self.found: dict[int, TenantTable] = {}
-        self.out = Discovery()
-
-    def _oid(self, name: str, key: str) -> int | None:
-        oid = self.by_name.get(_plain(name))
-        if oid is None:
-            self.out.problems.append(
-                (
-                    name,
-                    f"[tenancy] {key} names {name}, which is not a table in an exposed schema "
-                    "(or is excluded)",
-                    f"fix the name in [tenancy] {key}, or add its schema to exposed_schemas",
-                )
-            )
-        return oid
-
-    def _has(self, oid: int, column: str) -> bool:
-        return any(c.name == column for c in self.columns[oid])
-
-    def _missing(self, name: str, key: str, column: str) -> None:
-        self.out.problems.append(
-            (
-                name,
-                f"[tenancy] {key} says {name} has tenant column {column}, but it has no such column",
-                f"name one of its columns in [tenancy] {key}",
-            )
-        )
-
-    def resolve(self, ctx: CheckContext) -> Discovery:
-        t = self.tenancy
-        for name, column in t.table_columns.items():
-            oid = self._oid(name, "table_columns")
-            if oid is not None and not self._has(oid, column):
-                self._missing(name, "table_columns", column)
-            elif oid is not None:
-                self.found[oid] = self.make(
-                    oid, "column", f"column {column} (table_columns)", column=column
-                )
-        for name in t.roots:
-            self._root(name)
-        for name, column in t.user_tables.items():
-            oid = self._oid(name, "user_tables")
-            if oid is not None and not self._has(oid, column):
-                self._missing(name, "user_tables", column)
-            elif oid is not None and oid not in self.found:
-                self.found[oid] = self.make(
-                    oid, "user", f"user-owned: {column} is the user", column=column, domain="user"
-                )
-        for table in ctx.tenant_tables():
-            if table["oid"] not in self.found and table["column"]:
-                self.found[table["oid"]] = self.make(
-                    table["oid"], "column", f"column {table['column']}", column=table["column"]
-                )
-        self._parents()
-        self._chains()
-        listed = {_plain(n) for n in t.tables}
-        for name in sorted(listed):
-            oid = self.by_name.get(name)
-            if oid is not None and oid not in self.found:
-                self.out.problems.append(
-                    (
-                        name,
-                        f"{name} is listed in [tenancy] tables but has none of the tenant columns "
-                        f"({', '.join(t.tenant_columns)}) and no foreign key chain to a tenant table",
-                        "map its tenant column in [tenancy] table_columns, its parent in "
-                        "[tenancy] parents, or remove it from [tenancy] tables",
-                    )
-                )
-        self.out.tables = sorted(self.found.values(), key=lambda x: (x.schema, x.table))
-        return self.out
-
-    def _root(self, name: str) -> None:
-        oid = self._oid(name, "roots")
-        if oid is None:
-            return
-        keys = [c.name for c in self.columns[oid] if c.primary_key]
-        if len(keys) != 1:
-            self.out.problems.append(
-                (
-                    name,
-                    f"tenant root {name} needs a one-column primary key (it has {len(keys)})",
-                    "give it one, or map its tenant column in [tenancy] table_columns",
-                )
-            )
-            return
-        self.found.setdefault(
-            oid, self.make(oid, "root", f"tenant root: {keys[0]} is the tenant", column=keys[0])
-        )
-
-    def _chain(self, oid: int, fk: ForeignKey, how: str) -> TenantTable:
-        parent = self.found[fk.parent]
-        return self.make(
-            oid,
-            "chain",
-            how,
-            via=fk,
-            parent=parent,
-            domain=parent.domain,
-            hops=parent.hops + 1,
-        )
-
-    def _parents(self) -> None:
-        for name, parent_name in self.tenancy.parents.items():
-            oid = self._oid(name, "parents")
-            parent = self.by_name.get(_plain(parent_name))
-            if oid is None:
-                continue
-            fk = next((f for f in self.fks[oid] if f.parent == parent), None)
-            if fk is None or parent not in self.found:
-                self.out.problems.append(
-                    (
-                        name,
-                        f"[tenancy] parents says {name} belongs to a tenant through {parent_name}, "
-                        "but it has no foreign key to that table, or that table's tenant is unknown",
-                        "name a parent it references and whose tenant pggate knows",
-                    )
-                )
-                continue
-            self.found[oid] = self._chain(
-                oid, fk, f"via {', '.join(fk.cols)} -> {parent_name} (parents)"
-            )
-
-    def _chains(self) -> None:
-        """Foreign key chains, one hop per round, not-null keys preferred."""
-        for _ in range(self.tenancy.fk_hops):
-            added = {}
-            for oid in self.candidates:
-                if oid in self.found:
-                    continue
-                options = [f for f in self.fks[oid] if f.parent in self.found and f.parent != oid]
-                if not options:
-                    continue
-                options.sort(
-                    key=lambda f: (not self._not_null(oid, f), self.found[f.parent].hops, f.name)
-                )
-                fk = options[0]
-                parent = self.found[fk.parent]
-                added[oid] = self._chain(
-                    oid, fk, f"via {', '.join(fk.cols)} -> {parent.name} ({parent.how})"
-                )
-            if not added:
-                return
-            self.found.update(added)
-
-    def _not_null(self, oid: int, fk: ForeignKey) -> bool:
-        cols = {c.name: c for c in self.columns[oid]}
-        return all(cols[c].not_null for c in fk.cols if c in cols)
-
-
-def _plain(name: str) -> str:
-    return ".".join(split_qualified(name))
+    out.tables = sorted(built.values(), key=lambda x: (x.schema, x.table))
+    return out
