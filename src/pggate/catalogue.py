@@ -205,8 +205,8 @@ _step(
     E,
     "The server is a read-only standby.",
     """
-**Problem**: a server in recovery cannot be written: ``migrate`` refuses it (exit 3) before
-writing anything.
+**Problem**: a server in recovery cannot be written: ``migrate``, ``rollback``, ``repair``
+and ``baseline`` refuse it (exit 3) before writing anything.
 
 **Fix**: point the environment at the primary.
 """,

@@ -217,6 +217,7 @@ def rollback(
     (``pggate down``), after a confirmation that lists what it cannot reverse.
     """
     check_prove(prove)
+    _refuse_standby(session, "roll back")
     _refuse_pooler(session, "roll back")
     from .migrations.rollback import Rollback
 
@@ -267,6 +268,17 @@ def rollback(
         warning = f"reverted with derived downs (not written in the files): {', '.join(used)}"
         result = replace(result, warnings=(*result.warnings, warning))
     return result
+
+
+def _refuse_standby(session: Session, what: str) -> None:
+    """Refuse (exit 3) to change anything on a read-only standby (ENV005), before trying."""
+    if not session.info.in_recovery:
+        return
+    raise DatabaseUnavailable(
+        f"cannot {what} {session.target.name!r}: the server is a read-only standby (in "
+        "recovery), where nothing can be written; nothing was changed",
+        hint="point the environment at the primary",
+    )
 
 
 def _refuse_pooler(session: Session, what: str) -> None:
@@ -433,6 +445,7 @@ def repair(
     from .migrations import maintenance
 
     what = "re-sync the checksum of" if checksum else f"mark {status}"
+    _refuse_standby(session, "repair the history of")
     _confirm_history_edit(
         session, f"{what} {', '.join(versions)} on {session.target.name}", confirm
     )
@@ -465,6 +478,7 @@ def baseline(
     from .migrations import maintenance
 
     env = session.target.name
+    _refuse_standby(session, "record a baseline on")
     _confirm_history_edit(
         session, f"record files up to {version} as applied on {env} (baseline)", confirm
     )
