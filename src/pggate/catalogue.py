@@ -205,8 +205,8 @@ _step(
     E,
     "The server is a read-only standby.",
     """
-**Problem**: a server in recovery cannot be written: ``migrate``, ``rollback``, ``repair``
-and ``baseline`` refuse it (exit 3) before writing anything.
+**Problem**: a server in recovery cannot be written: ``migrate``, ``rollback``, ``repair``,
+``baseline`` and ``adopt`` refuse it (exit 3) before writing anything.
 
 **Fix**: point the environment at the primary.
 """,
@@ -246,7 +246,8 @@ transaction mode, Supabase's pooler on port 6543), so the session advisory lock 
 session settings do not hold, and another client may run on pggate's server connection.
 Seen when the server does not see pggate's own socket as its client and either the
 backend changes between transactions or a second connection gets the first one's
-backend. ``migrate`` and ``rollback`` refuse there (exit 3, nothing changed).
+backend. ``migrate``, ``rollback``, ``repair``, ``baseline`` and ``adopt`` refuse there
+(exit 3, nothing changed).
 
 **Fix**: point the environment at the direct connection (Supabase:
 ``db.<project-ref>.supabase.co:5432``) or a session-mode pooler (Supabase's pooler on port

@@ -282,7 +282,13 @@ def _refuse_standby(session: Session, what: str) -> None:
 
 
 def _refuse_pooler(session: Session, what: str) -> None:
-    """Refuse (exit 3) to change the schema through a transaction-mode pooler."""
+    """Refuse (exit 3) to change the schema or the history through a transaction-mode pooler.
+
+    migrate, rollback, repair, baseline and adopt hold the session advisory lock while they
+    write:
+    there it would stay on a server connection the pooler hands to another client, and be
+    released (if at all) on another one.
+    """
     if session.target.embedded or not behind_transaction_pooler(session.conn, session.url):
         return
     raise DatabaseUnavailable(
@@ -402,6 +408,8 @@ def adopt(
     """Record the versions another tool applied (``source``) as pggate's baseline."""
     from .migrations.adopt import adopt as adopt_history
 
+    _refuse_standby(session, "adopt a history on")
+    _refuse_pooler(session, "adopt a history on")
     if session.target.environment.confirm:
         question = (
             f"record {source}'s applied versions as pggate's history on {session.target.name}?"
@@ -446,6 +454,7 @@ def repair(
 
     what = "re-sync the checksum of" if checksum else f"mark {status}"
     _refuse_standby(session, "repair the history of")
+    _refuse_pooler(session, "repair the history of")
     _confirm_history_edit(
         session, f"{what} {', '.join(versions)} on {session.target.name}", confirm
     )
@@ -479,6 +488,7 @@ def baseline(
 
     env = session.target.name
     _refuse_standby(session, "record a baseline on")
+    _refuse_pooler(session, "record a baseline on")
     _confirm_history_edit(
         session, f"record files up to {version} as applied on {env} (baseline)", confirm
     )

@@ -121,3 +121,46 @@ def test_session_mode_pooler_and_direct_connections_are_not_flagged(
         result = run_pggate("migrate", "--env", "test", cwd=root)
         assert result.exit_code == 0, result.output
     assert not _untouched(db)
+
+
+def test_repair_and_baseline_through_it_are_refused(
+    transaction_pooler, db, db_url, tmp_path, run_pggate
+):
+    # Both take the migration lock and write pggate's history: through a transaction-mode
+    # pooler the session lock would sit on a server connection another client then uses
+    # (and be released, if at all, on another one), so they refuse as migrate does.
+    direct = _project(tmp_path, db_url, "direct")
+    assert run_pggate("migrate", "--env", "test", "--to", "001", cwd=direct).exit_code == 0
+    before = db.execute("select count(*) as n from pggate.events").fetchone()["n"]
+    pooled = _project(tmp_path, pgbouncer.via(transaction_pooler, _database(db)))
+    for command in (
+        ["repair", "002", "--status", "applied"],
+        ["repair", "001", "--status", "reverted"],
+        ["repair", "001", "--checksum"],
+        ["baseline", "--version", "002"],
+    ):
+        result = run_pggate(*command, "--env", "test", "--yes", cwd=pooled)
+        assert result.exit_code == 3, (command, result.output)
+        assert "transaction-mode pooler" in result.output, (command, result.output)
+        assert "Traceback" not in result.output
+    rows = db.execute("select version, checksum from pggate.schema_migrations").fetchall()
+    assert [r["version"] for r in rows] == ["001"]
+    assert db.execute("select count(*) as n from pggate.events").fetchone()["n"] == before
+    locks = db.execute("select count(*) as n from pg_locks where locktype = 'advisory'").fetchone()
+    assert locks["n"] == 0
+
+
+def test_baseline_and_adopt_through_it_on_a_fresh_database_are_refused(
+    transaction_pooler, db, tmp_path, run_pggate
+):
+    db.execute(
+        "create schema supabase_migrations; create table supabase_migrations.schema_migrations "
+        "(version text primary key, statements text[], name text); "
+        "insert into supabase_migrations.schema_migrations values ('001', null, 't')"
+    )
+    pooled = _project(tmp_path, pgbouncer.via(transaction_pooler, _database(db)))
+    for command in (["baseline", "--version", "002"], ["adopt", "--from", "supabase"]):
+        result = run_pggate(*command, "--env", "test", "--yes", cwd=pooled)
+        assert result.exit_code == 3, (command, result.output)
+        assert "transaction-mode pooler" in result.output, (command, result.output)
+    assert _untouched(db)

@@ -1,4 +1,4 @@
-"""Rollback, repair and baseline on a read-only hot standby: refused up front (exit 3)."""
+"""Rollback, repair, baseline and adopt on a read-only hot standby: refused up front (exit 3)."""
 
 from __future__ import annotations
 
@@ -56,12 +56,13 @@ def test_rollback_json_on_a_standby_says_why(cli, standby):
     assert "read-only standby" in result.output
 
 
-def test_repair_and_baseline_on_a_standby_are_refused_too(cli, standby):
+def test_repair_baseline_and_adopt_on_a_standby_are_refused_too(cli, standby):
     root, url = standby
     for command in (
         ["repair", "002", "--status", "reverted"],
         ["repair", "001", "--checksum"],
         ["baseline", "--version", "002"],
+        ["adopt", "--from", "supabase"],
     ):
         result = cli(*command, "--env", "test", "--yes", cwd=root)
         assert result.exit_code == 3, (command, result.output)
