@@ -36,6 +36,12 @@ class PggateError(Exception):
         return data
 
 
+class UsageError(PggateError):
+    """The command line cannot be read: an unknown option or command, a bad value (exit 2)."""
+
+    exit_code = 2
+
+
 class ConfigError(PggateError):
     """The project file, an environment or an env file is wrong (exit 2)."""
 

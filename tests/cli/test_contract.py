@@ -25,6 +25,29 @@ def test_usage_errors_exit_2_with_a_usage_message(run_pggate, tmp_path, case):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("case", sorted(set(USAGE_ERRORS) - {"bad --format"}))
+def test_usage_errors_asked_for_in_json_print_a_json_error_too(run_pggate, tmp_path, case):
+    args, named = USAGE_ERRORS[case]
+    root = write_project(tmp_path / "p")
+    result = run_pggate(*args, "--format", "json", cwd=root)
+    assert result.exit_code == 2, result.output
+    document = result.json()  # the one document on stdout
+    assert document["exit_code"] == 2 and document["error"] == "UsageError"
+    assert named in document["message"]
+    assert "Usage: pggate" in result.stderr and named in result.stderr
+    assert "internal error" not in result.output
+
+
+def test_a_bad_format_is_no_request_for_json(run_pggate, tmp_path):
+    root = write_project(tmp_path / "p")
+    for fmt in ("yaml", "jsonl"):
+        result = run_pggate("validate", "-f", fmt, "--bogus", cwd=root)
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+    upper = run_pggate("validate", "-f", "JSON", "--bogus", cwd=root)  # as accepted: any case
+    assert upper.exit_code == 2 and upper.json()["exit_code"] == 2
+
+
 def test_version_and_help_exit_0(run_pggate):
     assert run_pggate("--version").exit_code == 0
     helped = run_pggate("migrate", "--help")
@@ -88,3 +111,26 @@ def test_verbose_migrate_shows_each_statement_and_its_time(run_pggate, project):
     assert "create table a (id int)" in first and first.rstrip().endswith("ms)")
     assert "insert into a values (1)" in second and second.rstrip().endswith("ms)")
     assert any(line.startswith("applied 001_a (") for line in lines), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (["validate", "--format", "json"], True),
+        (["validate", "--format=JSON"], True),
+        (["-f", "json", "validate"], True),
+        (["validate", "-fjson"], True),
+        (["validate", "-vf", "json"], True),
+        (["validate", "-vyfJson"], True),
+        (["validate", "--format", "text"], False),
+        (["validate", "-f", "yaml"], False),
+        (["validate", "-p", "f", "json"], False),  # -p takes "f": no format given
+        (["validate", "-pf", "json"], False),  # the project is "f"
+        (["validate", "--", "-f", "json"], False),
+        (["validate", "--format"], False),
+    ],
+)
+def test_json_is_asked_for_as_click_reads_the_line(argv, wanted):
+    from pggate.cli.runner import _json_requested
+
+    assert _json_requested(argv) is wanted
