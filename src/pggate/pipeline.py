@@ -118,6 +118,14 @@ def stage(
     )
     run = _Run(proj, env, run_id, started, rehearse_rollback, confirm, fan_out(emit, package.log))
     run.mset = mset
+    # Where the evidence goes, for whoever must say what a run cut short left (cli.interrupts).
+    run.emit(
+        Event(
+            "stage.started",
+            f"stage {run_id}: evidence in {folder}",
+            {"run_id": run_id, "evidence": str(folder), "important": False},
+        )
+    )
     steps = run.steps
     with ExitStack() as stack:
         stopped_by: str | None = None

@@ -91,7 +91,8 @@ def command(
 
     ``live`` gives the command the step view (a spinner per pipeline step).
     ``on_interrupt(invocation, options)`` says what a Ctrl-C left behind (checked in the
-    database, not assumed); the command then exits 130 with that message.
+    database, not assumed; see ``interrupts``); the command then exits 130 with that
+    message. Every command that touches a database has one.
     """
     chosen = tuple(shared)
 
@@ -110,7 +111,12 @@ def command(
                 raise Interrupted(_after_interrupt(invocation, kwargs, on_interrupt)) from None
             finally:
                 invocation.stop_live()
-            return invocation.out.result(result, **invocation.text_options)
+            try:
+                return invocation.out.result(result, **invocation.text_options)
+            except KeyboardInterrupt:
+                raise Interrupted(
+                    f"interrupted while printing the result: {name} had finished its work"
+                ) from None
 
         parameters = [
             inspect.Parameter(
@@ -134,6 +140,7 @@ def command(
         run_command.__qualname__ = body.__qualname__
         run_command.__module__ = body.__module__
         run_command.pggate_command = body  # type: ignore[attr-defined]  # tests: built here
+        run_command.pggate_on_interrupt = on_interrupt  # type: ignore[attr-defined]
         app.command(name)(run_command)
         return body
 

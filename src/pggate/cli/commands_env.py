@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import interrupts
 from .command import Invocation, command
 
 
-@command("check-env")
+@command(
+    "check-env", on_interrupt=interrupts.reads_only("check-env only reads the server's settings")
+)
 def check_env(run: Invocation) -> Any:
     """Check an environment: env file, URL, connectivity, version, privileges, extensions.
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from . import interrupts
 from .command import Invocation, command
 
 WITH_YES = ("project", "env", "format", "yes", "verbose")
@@ -14,7 +15,7 @@ ReasonOpt = Annotated[
 ]
 
 
-@command("repair", shared=WITH_YES)
+@command("repair", shared=WITH_YES, on_interrupt=interrupts.writes_history("repair"))
 def repair(
     run: Invocation,
     versions: Annotated[list[str], typer.Argument(help="Versions to repair.")],
@@ -48,7 +49,7 @@ def repair(
     )
 
 
-@command("baseline", shared=WITH_YES)
+@command("baseline", shared=WITH_YES, on_interrupt=interrupts.writes_history("baseline"))
 def baseline(
     run: Invocation,
     version: Annotated[
@@ -68,7 +69,9 @@ def baseline(
     )
 
 
-@command("down")
+@command(
+    "down", on_interrupt=interrupts.reads_only("down only reads the schema the history recorded")
+)
 def down(
     run: Invocation,
     version: Annotated[str, typer.Argument(help="An applied version without a down section.")],

@@ -6,12 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
+from . import interrupts
 from .command import Invocation, command
 
 WITH_YES = ("project", "env", "format", "yes", "verbose")
 
 
-@command("validate")
+@command(
+    "validate",
+    on_interrupt=interrupts.reads_only("validate reads the files and, with --env, the history"),
+)
 def validate(
     run: Invocation,
     require_down: Annotated[
@@ -28,7 +32,7 @@ def validate(
     return api.validate(run.project, run.env_given, require_down=require_down, emit=run.emit)
 
 
-@command("status")
+@command("status", on_interrupt=interrupts.reads_only("status only reads the history"))
 def status(
     run: Invocation,
     show_all: Annotated[
@@ -46,37 +50,7 @@ def status(
     return api.status(run.project, run.env, emit=run.emit)
 
 
-def _after_migrate_interrupt(run: Invocation, options: dict[str, Any]) -> str:
-    """What a Ctrl-C during migrate left, read back from the database."""
-    from .. import api
-
-    planned = next((e.data["pending"] for e in run.events if e.kind == "migrate.planned"), None)
-    pending = api.status(run.project, run.env).pending
-    waiting = f"{len(pending)} pending"
-    if planned is None:
-        return f"interrupted before any migration ran; {waiting}"
-    still = {m.label: m for m in pending}
-    done = [label for label in planned if label not in still]
-    applied = f"{len(done)} applied by this run; " if done else ""
-    in_flight = next((still[label] for label in planned if label in still), None)
-    if in_flight is None:
-        return f"interrupted after the last migration committed; {applied}{waiting}"
-    if options.get("dry_run") or options.get("single_transaction"):
-        return (
-            f"interrupted: the run was one transaction and was rolled back; "
-            f"nothing of it applied; {waiting}"
-        )
-    if not in_flight.transactional:
-        return (
-            f"interrupted: {in_flight.label} runs outside a transaction: its statements before "
-            f"the interrupted one stay applied, and it is still pending; {applied}{waiting}"
-        )
-    return (
-        f"interrupted: {in_flight.label} was rolled back; nothing of it applied; {applied}{waiting}"
-    )
-
-
-@command("migrate", shared=WITH_YES, on_interrupt=_after_migrate_interrupt)
+@command("migrate", shared=WITH_YES, on_interrupt=interrupts.after_migrate)
 def migrate(
     run: Invocation,
     to: Annotated[
@@ -162,7 +136,7 @@ def init(
     )
 
 
-@command("adopt", shared=WITH_YES)
+@command("adopt", shared=WITH_YES, on_interrupt=interrupts.writes_history("adopt"))
 def adopt(
     run: Invocation,
     source: Annotated[

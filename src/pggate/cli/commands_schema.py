@@ -7,10 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
+from . import interrupts
 from .command import Invocation, command
 
 
-@command("rollback", shared=("project", "env", "format", "yes", "verbose"))
+@command(
+    "rollback",
+    shared=("project", "env", "format", "yes", "verbose"),
+    on_interrupt=interrupts.after_rollback,
+)
 def rollback(
     run: Invocation,
     to: Annotated[str, typer.Option("--to", help="Version to return to (0 reverts everything).")],
@@ -68,7 +73,7 @@ def rollback(
     )
 
 
-@command("schema")
+@command("schema", on_interrupt=interrupts.reads_only("schema only reads the catalogs"))
 def schema(run: Invocation) -> Any:
     """Print the canonical schema snapshot of an environment and its fingerprint."""
     from .. import api
@@ -76,7 +81,7 @@ def schema(run: Invocation) -> Any:
     return api.schema(run.project, run.env, emit=run.emit)
 
 
-@command("diff")
+@command("diff", on_interrupt=interrupts.reads_only("diff only reads schemas"))
 def diff(
     run: Invocation,
     files: Annotated[

@@ -7,10 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
+from . import interrupts
 from .command import Invocation, command
 
 
-@command("stage", shared=("project", "env", "format", "yes", "verbose"), live=True)
+@command(
+    "stage",
+    shared=("project", "env", "format", "yes", "verbose"),
+    live=True,
+    on_interrupt=interrupts.after_stage,
+)
 def stage(
     run: Invocation,
     rehearse_rollback: Annotated[
@@ -72,7 +78,7 @@ def report(
     return api.report(folder, chosen, compare=compare)
 
 
-@command("demo", shared=("format", "verbose"), live=True)
+@command("demo", shared=("format", "verbose"), live=True, on_interrupt=interrupts.after_demo)
 def demo(
     run: Invocation,
     example: Annotated[

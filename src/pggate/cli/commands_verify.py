@@ -6,10 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
+from . import interrupts
 from .command import Invocation, command
 
 
-@command("verify")
+@command(
+    "verify",
+    on_interrupt=interrupts.reads_only(
+        "verify's checks run in transactions that are rolled back, the interrupted one too"
+    ),
+)
 def verify(
     run: Invocation,
     gate: Annotated[
@@ -36,7 +42,12 @@ def verify(
     return api.verify(run.project, run.env, gates, emit=run.emit, options=options)
 
 
-@command("bench")
+@command(
+    "bench",
+    on_interrupt=interrupts.reads_only(
+        "bench's queries run in transactions that are rolled back, the interrupted one too"
+    ),
+)
 def bench(
     run: Invocation,
     save: Annotated[
