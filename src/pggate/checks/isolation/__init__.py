@@ -36,7 +36,7 @@ from . import (  # noqa: F401  (each module registers its check)
     rls031_positive_path,
     rls032_unproven,
 )
-from .probe import CROSS, OWN, Direction, Outcome, Prober, probe_anon
+from .probe import CROSS, OWN, Access, Direction, Outcome, Prober, probe_anon
 from .rls013_vacuous import Vacuous
 from .rls032_unproven import Unproven
 from .rows import RowMaker, Side, Unmakeable
@@ -46,12 +46,25 @@ _POLICY_CODE = {"select": "r", "insert": "a", "update": "w", "delete": "d"}
 CHECKS = ("RLS010", "RLS011", "RLS012", "RLS013", "RLS030", "RLS031", "RLS032")
 _TENANT_CANDIDATES = 10
 
+# Per role and table: the privileges each command needs, and, where the role holds SELECT or
+# UPDATE on some columns only, which ones (its probes then name rows by a key it may read,
+# ``probe.py``). The column lists are read only for such tables.
 _PRIVILEGES = """
 select r.role, c.oid::int as oid,
-       has_table_privilege(r.role, c.oid, 'select') as select,
+       has_any_column_privilege(r.role, c.oid, 'select') as select,
        has_any_column_privilege(r.role, c.oid, 'insert') as insert,
        has_any_column_privilege(r.role, c.oid, 'update') as update,
-       has_table_privilege(r.role, c.oid, 'delete') as delete
+       has_table_privilege(r.role, c.oid, 'delete') as delete,
+       case when not has_table_privilege(r.role, c.oid, 'select') then
+         array(select a.attname::text from pg_attribute a
+               where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                 and has_column_privilege(r.role, c.oid, a.attnum, 'select') order by a.attnum)
+       end as readable,
+       case when not has_table_privilege(r.role, c.oid, 'update') then
+         array(select a.attname::text from pg_attribute a
+               where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                 and has_column_privilege(r.role, c.oid, a.attnum, 'update') order by a.attnum)
+       end as updatable
 from unnest(%(roles)s::text[]) as r(role) cross join unnest(%(oids)s::oid[]) as c(oid)
 """
 
@@ -79,6 +92,11 @@ where exists (select 1 from unnest(p.polroles) pr(oid)
               where pr.oid = 0 or pg_has_role(r.role, pr.oid, 'USAGE'))
 group by 1, 2
 """
+
+
+_COLUMNS_HINT = (
+    "grant the role SELECT on the table's primary key columns, so that a probe can name a row"
+)
 
 
 class IsolationConfig(BaseModel):
@@ -151,6 +169,8 @@ class Proof:
         self.notes: list[str] = []
         self.maker = RowMaker(ctx.conn, tables, _plain(ctx.tenancy.members_table))
         self.outcomes: list[Outcome] = []
+        self.access: dict[str, dict[int, Access]] = defaultdict(dict)
+        self.anon = False  # the anon role exists and may be become: it is probed too
 
     # ---------------------------------------------------------------- the proof
 
@@ -164,11 +184,13 @@ class Proof:
             return bypass
         self._choose_directions()
         self._prepare_rows()
+        anon = self.config.anon_role
+        self.anon = role_exists(self.conn, anon) and can_become(self.conn, anon)
         privileges = self._privileges()
         policies: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for p in self.ctx.policies():
             policies[p["name"]].append(p)
-        prober = Prober(self.conn, self.maker, privileges, policies)
+        prober = Prober(self.conn, self.maker, privileges, policies, self.access)
         for direction in self.directions:
             prober.run(direction, self.ctx.tenancy, self.tables)
         findings = list(prober.findings)
@@ -176,10 +198,10 @@ class Proof:
         anon = self.config.anon_role
         if role_exists(self.conn, anon) and not can_become(self.conn, anon):
             findings.append(self._cannot_become([anon], "the anon role", "its probes"))
-        elif role_exists(self.conn, anon):
+        elif self.anon:
             sides = list({d.me for d in self.directions})
             anon_findings, anon_outcomes = probe_anon(
-                self.conn, anon, self.tables, self.maker, sides
+                self.conn, anon, self.tables, self.maker, sides, self.access[anon]
             )
             findings += anon_findings
             self.outcomes += anon_outcomes
@@ -306,9 +328,19 @@ class Proof:
         Granted, and covered by a permissive policy applying to the role.
         """
         roles = sorted({a.role for a in self._actors()})
+        probed = sorted({*roles, self.config.anon_role}) if self.anon else roles
         rows = self.conn.execute(
-            _PRIVILEGES, {"roles": roles, "oids": array_literal(t.oid for t in self.tables)}
+            _PRIVILEGES, {"roles": probed, "oids": array_literal(t.oid for t in self.tables)}
         ).fetchall()
+        for row in rows:
+            self.access[row["role"]][row["oid"]] = Access(
+                None if row["readable"] is None else tuple(row["readable"]),
+                None if row["updatable"] is None else tuple(row["updatable"]),
+                row["select"],
+                row["update"],
+                row["delete"],
+            )
+        rows = [row for row in rows if row["role"] in roles]
         covered = {
             (r["role"], r["oid"]): set(r["commands"])
             for r in self.conn.execute(
@@ -354,9 +386,7 @@ class Proof:
         findings = []
         grouped = self._by_table()
         for table in self.tables:
-            missing = [
-                o for o in grouped[table.name] if o.result == "unproven" and o.probe in CROSS
-            ]
+            missing = [o for o in grouped[table.name] if o.result == "unproven" and _cross(o)]
             if not missing:
                 continue
             reasons = sorted({f"{o.probe} ({o.direction}): {o.message}" for o in missing})
@@ -364,7 +394,9 @@ class Proof:
                 Unproven().finding(
                     table.name,
                     f"{table.name} is unproven: " + "; ".join(reasons),
-                    Unproven.hint_text,
+                    _COLUMNS_HINT
+                    if any(" may read " in (o.message or "") for o in missing)
+                    else Unproven.hint_text,
                     severity=self.severity,
                     probes=sorted({o.probe for o in missing}),
                 )
@@ -378,7 +410,7 @@ class Proof:
         proven = 0
         for table in self.tables:
             outcomes = grouped[table.name]
-            unproven = any(o.result == "unproven" and o.probe in CROSS for o in outcomes)
+            unproven = any(o.result == "unproven" and _cross(o) for o in outcomes)
             proven += bool(outcomes) and not unproven
             entry: dict[str, Any] = {
                 "tenant": table.how,
@@ -418,6 +450,11 @@ class Proof:
             str(side.value(table)): self.maker.origin.get((table.oid, side.value(table)), "none")
             for side in sides
         }
+
+
+def _cross(outcome: Outcome) -> bool:
+    """A probe against another tenant's rows (anon's included): unproven means not proven."""
+    return outcome.probe in CROSS or outcome.probe.startswith("anon ")
 
 
 def _combined(outcomes: list[Outcome]) -> str:

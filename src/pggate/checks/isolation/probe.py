@@ -6,7 +6,13 @@ and delete them (must touch none), insert a valid row of B and move one of A's r
 to B (both must be refused). Then the positive path: for each command the actor is
 granted and expected to do, it must be able to do it to its own tenant's rows. The
 rows acted on are addressed by ``ctid`` (``rows.py``), found or made as the
-connecting role before the actor takes over.
+connecting role before the actor takes over. An actor granted only some columns
+(``grant select (id, name) on t``) may not read ``ctid``: its probes name rows by a key it
+may read, and an UPDATE probe sets a column it may update and read. Where it may read no
+key, a probe whose command it holds cannot name a row and is ``unproven`` (saying why):
+a permission error the probe itself provoked is never taken for the policy refusing. A
+probe of a command the role holds no privilege for at all runs as it is: its 42501 is
+a real refusal.
 
 Outcomes: ``refused`` (42501, or a constraint or trigger: its SQLSTATE and message are
 kept), ``leak``, ``error`` (the policy failed for the actor: RLS030) and ``unproven``
@@ -30,7 +36,7 @@ from .rls011_change import CrossTenantChange
 from .rls012_insert import CrossTenantInsert
 from .rls030_policy_error import PolicyError
 from .rls031_positive_path import OwnRowsImpossible
-from .rows import RowMaker, Side, Unmakeable, key_match, placing_columns
+from .rows import RowMaker, Side, Unmakeable, key_match, placing_columns, row_key_match
 from .tables import TenantTable
 
 CROSS = ("read", "update", "delete", "insert", "move")
@@ -68,6 +74,83 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Access:
+    """What a role may do to a table, column by column.
+
+    ``readable``/``updatable``: the columns it holds SELECT/UPDATE on, ``None`` when it holds
+    the privilege on the whole table (``ctid`` included); ``select``/``update``: on some
+    column; ``delete``: on the table.
+    """
+
+    readable: tuple[str, ...] | None = None
+    updatable: tuple[str, ...] | None = None
+    select: bool = True
+    update: bool = True
+    delete: bool = True
+
+    def may_read(self, column: str) -> bool:
+        return self.readable is None or column in self.readable
+
+    def may_update(self, column: str) -> bool:
+        return self.updatable is None or column in self.updatable
+
+
+@dataclass(frozen=True)
+class Target:
+    """How a role's statements name rows of a table: by ``ctid``, or by a key it may read."""
+
+    key: tuple[str, ...] | None = None
+
+    def match(self, table: TenantTable, param: str) -> sql.Composable:
+        if self.key is None:
+            return key_match(table, param)
+        return row_key_match(table, self.key, param)
+
+
+def target(table: TenantTable, access: Access) -> Target | None:
+    """The way ``access`` lets statements name a row of ``table``; ``None``: there is none."""
+    if access.readable is None:
+        return Target()
+    primary = tuple(c.name for c in table.columns if c.primary_key)
+    if primary and all(access.may_read(c) for c in primary):
+        return Target(primary)
+    for column in table.columns:
+        if column.unique_alone and column.not_null and access.may_read(column.name):
+            return Target((column.name,))
+    return None
+
+
+def holds(access: Access, command: str, table: TenantTable) -> bool:
+    """Whether the role holds the privilege ``command`` needs (``read``/``select``, ...)."""
+    if command in ("read", "select"):
+        return access.select
+    if command == "update":
+        return access.update
+    if command == "delete":
+        return access.delete
+    if command == "move":
+        return all(access.may_update(c) for c in placing_columns(table))
+    return True
+
+
+def unaddressable(role: str, table: TenantTable, access: Access, command: str) -> str:
+    """Why ``role``'s probe ``command`` cannot name a row of ``table``."""
+    if not access.readable:
+        verb = {"read": "SELECT", "select": "SELECT", "move": "UPDATE"}.get(
+            command, command.upper()
+        )
+        return (
+            f"{role} holds {verb} but may read no column of {table.name}, so no statement can "
+            "name a row (a WHERE needs SELECT)"
+        )
+    primary = [c.name for c in table.columns if c.primary_key]
+    return (
+        f"{role} may read only columns {', '.join(access.readable)} of {table.name}: no key it "
+        f"may read names a row (primary key: {', '.join(primary) or 'none'})"
+    )
+
+
+@dataclass(frozen=True)
 class Direction:
     """An actor acting for ``me`` against ``other``."""
 
@@ -89,11 +172,13 @@ class Prober:
         maker: RowMaker,
         privileges: dict[str, dict[int, dict[str, bool]]],
         policies: dict[str, list[dict[str, Any]]],
+        access: dict[str, dict[int, Access]] | None = None,
     ) -> None:
         self.conn = conn
         self.maker = maker
         self.privileges = privileges
         self.policies = policies
+        self.access = access or {}
         self.outcomes: list[Outcome] = []
         self.findings: list[Finding] = []
         self._broken: set[tuple[str, str]] = set()
@@ -102,6 +187,10 @@ class Prober:
 
     def run(self, direction: Direction, tenancy: Any, tables: list[TenantTable]) -> None:
         """All probes of ``direction``, as its actor, inside a savepoint rolled back at the end."""
+        for table in tables:  # as the connecting role: the keys the actor may name rows by
+            prepare(
+                self.maker, table, self._access(direction, table), [direction.me, direction.other]
+            )
         with rolled_back(self.conn):
             act_as(self.conn, tenancy, direction.me.user, direction.me.tenant, direction.actor)
             for table in tables:
@@ -109,22 +198,25 @@ class Prober:
                 self._own(direction, table)
 
     def _cross(self, d: Direction, table: TenantTable) -> None:
-        theirs = self._rows(table, d.other)
-        mine = self._rows(table, d.me)
-        target = self._update_column(table)
         for probe in ("read", "update", "delete"):
+            theirs = self._addressed(d, table, d.other, probe)
             if isinstance(theirs, str):
                 self._record(table, d, probe, "unproven", message=theirs)
                 continue
+            where, keys = theirs
             statement = {
                 "read": "select count(*) as n from {t} where {match}",
                 "update": "update {t} set {c} = {c} where {match}",
                 "delete": "delete from {t} where {match}",
             }[probe]
+            column = self._update_column(d, table) if probe == "update" else None
+            if isinstance(column, str):
+                self._record(table, d, probe, "unproven", message=column)
+                continue
             query = sql.SQL(statement).format(
-                t=table.ident, c=target, match=key_match(table, "keys")
+                t=table.ident, c=column or sql.SQL(""), match=where.match(table, "keys")
             )
-            self._judge(table, d, probe, query, {"keys": theirs}, len(theirs))
+            self._judge(table, d, probe, query, {"keys": keys}, len(keys), where)
         not_applicable = _no_second_row(table)
         if not_applicable:
             for probe in ("insert", "move"):
@@ -135,20 +227,21 @@ class Prober:
             self._record(table, d, "insert", "unproven", message=template)
         else:
             self._judge(table, d, "insert", template.insert(table), template.params, 1)
+        mine = self._addressed(d, table, d.me, "move")
         if isinstance(mine, str) or isinstance(template, str):
             reason = mine if isinstance(mine, str) else template
             self._record(table, d, "move", "unproven", message=str(reason))
             return
+        where, keys = mine
         move = sql.SQL("update {t} set {assign} where {match}").format(
             t=table.ident,
             assign=template.assignments(placing_columns(table)),
-            match=key_match(table, "keys"),
+            match=where.match(table, "keys"),
         )
-        self._judge(table, d, "move", move, {**template.params, "keys": mine[:1]}, 1)
+        self._judge(table, d, "move", move, {**template.params, "keys": keys[:1]}, 1)
 
     def _own(self, d: Direction, table: TenantTable) -> None:
         granted = self.privileges[d.actor.role][table.oid]
-        mine = self._rows(table, d.me)
         for command in OWN:
             if command not in d.actor.commands or not granted[command]:
                 continue
@@ -161,19 +254,35 @@ class Prober:
                     continue
                 self._own_probe(table, d, command, template.insert(table), template.params, 1)
                 continue
-            if isinstance(mine, str):
-                self._record(table, d, "own " + command, "unproven", message=mine)
+            mine = self._addressed(d, table, d.me, command)
+            column = self._update_column(d, table) if command == "update" else None
+            if isinstance(mine, str) or isinstance(column, str):
+                reason = mine if isinstance(mine, str) else column
+                self._record(table, d, "own " + command, "unproven", message=str(reason))
                 continue
+            where, keys = mine
             statement = {
                 "select": "select count(*) as n from {t} where {match}",
                 "update": "update {t} set {c} = {c} where {match}",
                 "delete": "delete from {t} where {match}",
             }[command]
-            keys = mine if command == "select" else mine[:1]
+            keys = keys if command == "select" else keys[:1]
             query = sql.SQL(statement).format(
-                t=table.ident, c=self._update_column(table), match=key_match(table, "keys")
+                t=table.ident, c=column or sql.SQL(""), match=where.match(table, "keys")
             )
             self._own_probe(table, d, command, query, {"keys": keys}, len(keys))
+
+    def _access(self, d: Direction, table: TenantTable) -> Access:
+        return self.access.get(d.actor.role, {}).get(table.oid, Access())
+
+    def _addressed(
+        self, d: Direction, table: TenantTable, side: Side, command: str
+    ) -> tuple[Target, list[str]] | str:
+        """How the actor names the side's rows for ``command``, and their names; or why not."""
+        rows = self._rows(table, side)
+        if isinstance(rows, str):
+            return rows
+        return addressed(self.maker, table, self._access(d, table), rows, d.actor.role, command)
 
     # ------------------------------------------------------------ running one probe
 
@@ -188,7 +297,7 @@ class Prober:
         except psycopg.Error as exc:
             return exc
 
-    def _judge(self, table, d: Direction, probe, query, params, rows) -> None:
+    def _judge(self, table, d: Direction, probe, query, params, rows, where=None) -> None:
         got = self._execute(query, params)
         if isinstance(got, psycopg.Error):
             self._failed(table, d, probe, got, rows)
@@ -204,7 +313,7 @@ class Prober:
             "insert": (CrossTenantInsert(), "inserted a row into"),
             "move": (CrossTenantInsert(), "moved one of its rows into"),
         }[probe]
-        sample = sample_key(self.conn, table, params) if probe == "read" else None
+        sample = sample_key(self.conn, table, params, where) if probe == "read" else None
         self.findings.append(
             check.finding(
                 table.name,
@@ -344,27 +453,76 @@ class Prober:
             return f"no valid row of {side.tenant} could be built: {template.error}"
         return template
 
-    @staticmethod
-    def _update_column(table: TenantTable) -> sql.Identifier:
+    def _update_column(self, d: Direction, table: TenantTable) -> sql.Identifier | str:
+        """The column an UPDATE probe sets to itself: the actor must update and read it.
+
+        Or why there is none. A role holding UPDATE on no column gets any column: its
+        statement is refused for want of the privilege, a real refusal.
+        """
+        access = self._access(d, table)
         placing = placing_columns(table)
-        if placing:
-            return sql.Identifier(placing[0])
-        writable = [c.name for c in table.columns if not c.generated and c.identity != "a"]
-        return sql.Identifier((writable or [table.columns[0].name])[0])
+        writable = [
+            c.name
+            for c in table.columns
+            if not c.generated and c.identity != "a" and c.name not in placing
+        ]
+        names = [*placing, *writable] or [table.columns[0].name]
+        if not access.update:
+            return sql.Identifier(names[0])
+        usable = [n for n in names if access.may_update(n) and access.may_read(n)]
+        if usable:
+            return sql.Identifier(usable[0])
+        return (
+            f"{d.actor.role} may change only columns {', '.join(access.updatable or ())} of "
+            f"{table.name}, and may read none of them: no column can be written back to itself"
+        )
+
+
+def prepare(maker: RowMaker, table: TenantTable, access: Access, sides: list[Side]) -> None:
+    """As the connecting role: the keys of the sides' rows the role may name them by."""
+    where = target(table, access)
+    if where is not None and where.key is not None:
+        rows = [r for side in sides for r in maker.rows(table, side.value(table))]
+        maker.prepare_keys(table, where.key, rows)
+
+
+def addressed(
+    maker: RowMaker, table: TenantTable, access: Access, rows: list[str], role: str, command: str
+) -> tuple[Target, list[str]] | str:
+    """How ``role`` names ``rows`` (found by ``ctid``) for ``command``, and their names; or why not."""
+    where = target(table, access)
+    if where is None:
+        if holds(access, command, table):
+            return unaddressable(role, table, access, command)
+        # no privilege for the command at all: any statement is refused, and that is real
+        return Target(), rows
+    if where.key is None:
+        return where, rows
+    keys = maker.keys(table, where.key, rows)
+    if len(keys) != len(rows):
+        return f"the key {', '.join(where.key)} of some rows of {table.name} could not be read"
+    return where, keys
 
 
 def sample_key(
-    conn: psycopg.Connection[Any], table: TenantTable, params: dict[str, Any]
+    conn: psycopg.Connection[Any],
+    table: TenantTable,
+    params: dict[str, Any],
+    where: Target | None = None,
 ) -> str | None:
-    """The primary key (else the ctid) of one row a read probe saw, as the current actor."""
-    keys = [c.name for c in table.columns if c.primary_key]
+    """The key of one row a read probe saw, as the current actor.
+
+    The key the probe named rows by, else the primary key, else the ctid.
+    """
+    where = where or Target()
+    keys = list(where.key or [c.name for c in table.columns if c.primary_key])
     shown = (
         sql.SQL(" || ',' || ").join(sql.SQL("{}::text").format(sql.Identifier(k)) for k in keys)
         if keys
         else sql.SQL("ctid::text")
     )
     query = sql.SQL("select {} as k from {} where {} limit 1").format(
-        shown, table.ident, key_match(table, "keys")
+        shown, table.ident, where.match(table, "keys")
     )
     try:
         with rolled_back(conn):
@@ -390,22 +548,35 @@ def probe_anon(
     tables: list[TenantTable],
     maker: RowMaker,
     sides: list[Side],
+    access: dict[int, Access] | None = None,
 ) -> tuple[list[Finding], list[Outcome]]:
     """``anon`` with no claims must see and delete none of the tenants' rows."""
     findings: list[Finding] = []
     outcomes: list[Outcome] = []
+    access = access or {}
+    for table in tables:  # as the connecting role, before becoming anon
+        prepare(maker, table, access.get(table.oid, Access()), sides)
     with rolled_back(conn):
         set_local_role(conn, role)
         conn.execute("select set_config('request.jwt.claims', '', true)")
         for table in tables:
-            keys = [k for side in sides for k in maker.rows(table, side.value(table))]
-            if not keys:
+            rows = [k for side in sides for k in maker.rows(table, side.value(table))]
+            if not rows:
                 continue
             for probe, statement, check in (
                 ("read", "select count(*) as n from {t} where {match}", CrossTenantRead()),
                 ("delete", "delete from {t} where {match}", CrossTenantChange()),
             ):
-                query = sql.SQL(statement).format(t=table.ident, match=key_match(table, "keys"))
+                named = addressed(maker, table, access.get(table.oid, Access()), rows, role, probe)
+                if isinstance(named, str):
+                    outcomes.append(
+                        Outcome(
+                            table.name, role, "no user", f"anon {probe}", "unproven", message=named
+                        )
+                    )
+                    continue
+                where, keys = named
+                query = sql.SQL(statement).format(t=table.ident, match=where.match(table, "keys"))
                 try:
                     with rolled_back(conn):
                         cursor = conn.execute(query, {"keys": keys})
@@ -444,7 +615,7 @@ def probe_anon(
                             "policies must not match when there is no user; check grants to anon",
                             probe=f"anon {probe}",
                             rows=got,
-                            sample_key=sample_key(conn, table, {"keys": keys})
+                            sample_key=sample_key(conn, table, {"keys": keys}, where)
                             if probe == "read"
                             else None,
                         )

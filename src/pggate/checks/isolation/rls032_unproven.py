@@ -12,7 +12,10 @@ class Unproven(IsolationCheck):
     When the seed leaves a table without them, pggate makes a minimal row itself inside the
     rolled-back transaction; where it cannot (a check constraint its values fail, a
     trigger refusing, a parent row it cannot build, a type it has no value for), the table
-    is **unproven**: "no leak found" would mean nothing. An error by default
+    is **unproven**: "no leak found" would mean nothing. So is a table an actor may read
+    only some columns of, none of them a key (``grant select (name) on t``): its probes
+    cannot name a row, and the permission error a row-naming probe would get is not the
+    policy refusing. An error by default
     (``[gates.isolation] unproven = "warning"`` to lower it).
 
     **Fix**: add rows of two tenants for the table to the seed (``[gates.isolation]

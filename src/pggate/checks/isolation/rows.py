@@ -90,6 +90,27 @@ def key_match(table: TenantTable, param: str) -> sql.Composable:
     return sql.SQL("ctid = any({}::tid[])").format(sql.Placeholder(param))
 
 
+def row_key(columns: tuple[str, ...]) -> sql.Composable:
+    """A row's key ``columns`` as one text (one column: its text; several: the row's)."""
+    if len(columns) == 1:
+        return sql.SQL("{}::text").format(sql.Identifier(columns[0]))
+    return sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
+
+
+def row_key_match(table: TenantTable, columns: tuple[str, ...], param: str) -> sql.Composable:
+    """``where`` condition: the row's key ``columns`` is one of ``%(param)s`` (``row_key`` texts).
+
+    One column is compared as its own type, so its index serves.
+    """
+    if len(columns) == 1:
+        column = table.column_named(columns[0])
+        assert column is not None
+        return sql.SQL("{} = any({}::{}[])").format(
+            sql.Identifier(column.name), sql.Placeholder(param), sql.SQL(column.type)
+        )
+    return sql.SQL("{} = any({}::text[])").format(row_key(columns), sql.Placeholder(param))
+
+
 def placing_columns(table: TenantTable) -> list[str]:
     """The columns that place a row in its tenant.
 
@@ -123,6 +144,7 @@ class RowMaker:
         self.origin: dict[tuple[int, str | None], str] = {}
         self._templates: dict[tuple[int, Side], Template | str] = {}
         self._making: set[tuple[int, str | None]] = set()
+        self._keys: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
 
     # ---------------------------------------------------------------- finding
 
@@ -161,6 +183,29 @@ class RowMaker:
         """Addresses of rows of ``value`` in ``table`` (found, or made by ``ensure``)."""
         self.prefetch(table, [value])
         return self._rows[(table.oid, value)]
+
+    def prepare_keys(
+        self, table: TenantTable, columns: tuple[str, ...], addresses: list[str]
+    ) -> None:
+        """Read the ``columns`` key of the rows at ``addresses`` (as the connecting role).
+
+        For an actor that may read only some columns: its probes name rows by a key it may
+        read (``keys``), not by ``ctid``, which only table-level SELECT covers.
+        """
+        cache = self._keys.setdefault((table.oid, columns), {})
+        missing = [a for a in dict.fromkeys(addresses) if a not in cache]
+        if not missing:
+            return
+        query = sql.SQL("select {} as a, {} as k from {} where {}").format(
+            key_expr(table), row_key(columns), table.ident, key_match(table, "a")
+        )
+        for row in self.conn.execute(query, {"a": missing}).fetchall():
+            cache[row["a"]] = row["k"]
+
+    def keys(self, table: TenantTable, columns: tuple[str, ...], addresses: list[str]) -> list[str]:
+        """The keys ``prepare_keys`` read for ``addresses`` (no query: the actor may be acting)."""
+        cache = self._keys.get((table.oid, columns), {})
+        return [cache[a] for a in addresses if a in cache]
 
     # ---------------------------------------------------------------- making
 
@@ -326,9 +371,12 @@ class RowMaker:
         if not own:
             return
         if any(not columns[c].not_null for c in own if c in columns):
-            # MATCH SIMPLE: a NULL in the key means no parent is needed; NULL the nullable ones
-            out.columns.extend(c for c in own if not columns[c].not_null)
-            out.values.extend(sql.SQL("null") for c in own if not columns[c].not_null)
+            # MATCH SIMPLE: a NULL in the key means no parent is needed; the nullable ones stay
+            # NULL (written only over a default, which may name some parent: a column the row
+            # leaves out needs no INSERT privilege of the actor's)
+            nulled = [c for c in own if not columns[c].not_null and columns[c].has_default]
+            out.columns.extend(nulled)
+            out.values.extend(sql.SQL("null") for _ in nulled)
             return
         parent = self.by_oid.get(fk.parent)
         if parent is not None:
