@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -30,7 +30,9 @@ from psycopg.pq import TransactionStatus
 from ..config import parse_duration
 from ..db import set_local_role
 from ..errors import ConfigError
+from ..results import Finding
 from .actor import act_as, find_member, tenants_with_rows
+from .base import GateCheck
 from .context import CheckContext
 
 _DIRECTIVE = re.compile(r"^--\s*([a-z_]+)\s*:\s*(.*?)\s*$")
@@ -277,3 +279,24 @@ def savepoint(conn: psycopg.Connection[Any]) -> Iterator[None]:
     with conn.transaction():
         yield
         raise psycopg.Rollback()
+
+
+class TransactionControlCheck(GateCheck):
+    """SMK003 and PRF003: a check file that would begin or end pggate's transaction."""
+
+    abstract = True
+    not_done: ClassVar[str] = ""  # what pggate does not do with such a file: "run", "measured"
+    unit: ClassVar[str] = ""  # what the file holds: "check", "query"
+
+    @classmethod
+    def of(cls, check: SqlFile) -> Finding | None:
+        """The finding for ``check``, or ``None`` when it has no transaction control."""
+        found = transaction_control(check)
+        if not found:
+            return None
+        return cls().finding(
+            check.shown,
+            f"{check.name}: not {cls.not_done}: transaction control ({'; '.join(found)})",
+            f"remove it: pggate runs each {cls.unit} in a savepoint and rolls everything back",
+            lines=found,
+        )

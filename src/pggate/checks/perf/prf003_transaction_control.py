@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ...results import Finding, Severity
-from ..base import GateCheck
-from ..sqlfiles import SqlFile, transaction_control
+from ...results import Severity
+from ..sqlfiles import TransactionControlCheck
 
 
-class TransactionControl(GateCheck):
+class TransactionControl(TransactionControlCheck):
     """A bench query file contains COMMIT, ROLLBACK, BEGIN, SAVEPOINT or SET TRANSACTION.
 
     **Problem**: bench queries run inside a transaction that pggate rolls back (each run
@@ -22,16 +21,5 @@ class TransactionControl(GateCheck):
     gate = "perf"
     severity = Severity.ERROR
     verified = "no bench query file holds transaction control (each ran inside the rolled-back transaction)"
-
-    @classmethod
-    def of(cls, check: SqlFile) -> Finding | None:
-        """The finding for ``check``, or ``None`` when it has no transaction control."""
-        found = transaction_control(check)
-        if not found:
-            return None
-        return cls().finding(
-            check.shown,
-            f"{check.name}: not measured: transaction control ({'; '.join(found)})",
-            "remove it: pggate runs each query in a savepoint and rolls everything back",
-            lines=found,
-        )
+    not_done = "measured"
+    unit = "query"

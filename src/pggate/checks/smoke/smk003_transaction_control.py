@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ...results import Finding, Severity
-from ..base import GateCheck
-from ..sqlfiles import SqlFile, transaction_control
+from ...results import Severity
+from ..sqlfiles import TransactionControlCheck
 
 
-class TransactionControl(GateCheck):
+class TransactionControl(TransactionControlCheck):
     """A smoke check file contains COMMIT, ROLLBACK, BEGIN, SAVEPOINT or SET TRANSACTION.
 
     **Problem**: smoke checks run inside one transaction that pggate rolls back, so a
@@ -24,16 +23,5 @@ class TransactionControl(GateCheck):
     gate = "smoke"
     severity = Severity.ERROR
     verified = "no smoke check file holds transaction control (each ran inside the rolled-back transaction)"
-
-    @classmethod
-    def of(cls, check: SqlFile) -> Finding | None:
-        """The finding for ``check``, or ``None`` when it has no transaction control."""
-        found = transaction_control(check)
-        if not found:
-            return None
-        return cls().finding(
-            check.shown,
-            f"{check.name}: not run: transaction control ({'; '.join(found)})",
-            "remove it: pggate runs each check in a savepoint and rolls everything back",
-            lines=found,
-        )
+    not_done = "run"
+    unit = "check"
