@@ -39,13 +39,14 @@ def truth(ctx: CheckContext, text: str) -> bool | None:
         return None
     cache: dict[str, bool | None] = ctx._cache.setdefault("policy_truth", {})
     if text not in cache:
-        node = _parse(text)
+        node = parse_expression(text)
         cache[text] = None if node is None else _fold(ctx, node)
     return cache[text]
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str) -> ast.Node | None:
+def parse_expression(text: str) -> ast.Node | None:
+    """A policy expression's parse tree (``None``: syntax pglast does not know)."""
     try:
         statements = parse_sql(f"select ({text})")
     except Exception:  # noqa: BLE001 - syntax pglast does not know: not provably constant

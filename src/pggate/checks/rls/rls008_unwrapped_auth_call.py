@@ -4,12 +4,12 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast
 
 from ...results import Severity
 from ..base import QueryCheck
 from ..context import CheckContext
-from ._truth import _row_free
+from ._truth import _row_free, parse_expression
 
 # Which of the called functions are not immutable (so not folded by the planner), by name.
 _VOLATILITY = """
@@ -78,11 +78,8 @@ def _bare_calls(text: str) -> tuple[tuple[str, str], ...]:
     """(schema or '', name) of calls outside subqueries whose arguments reference no column."""
     if "(" not in text:
         return ()
-    try:
-        target = parse_sql(f"select ({text})")[0].stmt.targetList  # type: ignore[union-attr]
-    except Exception:  # noqa: BLE001 - syntax pglast does not know: nothing to say
-        return ()
-    return tuple(_calls(target[0].val)) if target else ()
+    node = parse_expression(text)  # None: syntax pglast does not know, nothing to say
+    return tuple(_calls(node)) if node is not None else ()
 
 
 def _calls(node: Any) -> Iterator[tuple[str, str]]:

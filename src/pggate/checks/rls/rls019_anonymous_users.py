@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ...config import Project
@@ -19,6 +19,7 @@ from ...errors import ConfigError
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
+from ._truth import parse_expression
 
 COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete"}
 _PRIVILEGE = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
@@ -393,11 +394,8 @@ def _called(text: str) -> tuple[tuple[str, str], ...]:
     """(schema or '', name) of every function called in ``text``, subqueries included."""
     if "(" not in text:
         return ()
-    try:
-        target = parse_sql(f"select ({text})")[0].stmt.targetList  # type: ignore[union-attr]
-    except Exception:  # noqa: BLE001 - syntax pglast does not know: no call found
-        return ()
-    return tuple(dict.fromkeys(_calls(target))) if target else ()
+    node = parse_expression(text)  # None: syntax pglast does not know, no call found
+    return tuple(dict.fromkeys(_calls(node))) if node is not None else ()
 
 
 def _calls(node: Any) -> Iterator[tuple[str, str]]:
