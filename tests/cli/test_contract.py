@@ -58,7 +58,7 @@ def test_version_and_help_exit_0(run_pggate):
 def test_an_internal_error_json_document_carries_the_process_exit_code(capsys):
     import json
 
-    from pggate.cli.runner import _unexpected
+    from pggate.cli.guard import _unexpected
 
     code = _unexpected(ValueError("boom"), verbose=False, json_mode=True)
     document = json.loads(capsys.readouterr().out)
@@ -131,6 +131,6 @@ def test_verbose_migrate_shows_each_statement_and_its_time(run_pggate, project):
     ],
 )
 def test_json_is_asked_for_as_click_reads_the_line(argv, wanted):
-    from pggate.cli.runner import _json_requested
+    from pggate.cli.guard import _json_requested
 
     assert _json_requested(argv) is wanted

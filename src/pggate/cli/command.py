@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import typer
 
-from ..errors import Interrupted
-from ..events import Event
-from .options import EnvOpt, FormatOpt, ProjectOpt, Settings, VerboseOpt, YesOpt, settings
-from .output import Output
+from .invocation import Explain, Invocation, execute
+from .options import EnvOpt, FormatOpt, ProjectOpt, VerboseOpt, YesOpt, settings
 
 SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
     "project": (ProjectOpt, None),
@@ -36,48 +33,7 @@ SHARED_OPTIONS: dict[str, tuple[Any, Any]] = {
 }
 DEFAULT_SHARED = ("project", "env", "format", "verbose")
 
-
-@dataclass
-class Invocation:
-    """What a command body gets: the merged options and the output to report through."""
-
-    settings: Settings
-    out: Output
-    view: Any = None  # a live step view (stage, demo) when the command asked for one
-    text_options: dict[str, Any] = field(default_factory=dict)  # passed to the text renderer
-    events: list[Event] = field(default_factory=list)  # the events seen (for Ctrl-C reports)
-
-    @property
-    def project(self) -> Any:
-        """The ``--project`` folder (None: the nearest ``pggate.toml`` upwards)."""
-        return self.settings.project
-
-    @property
-    def env(self) -> str:
-        """The environment, ``local`` when none was given."""
-        return self.settings.env_name
-
-    @property
-    def env_given(self) -> str | None:
-        """The environment exactly as given (None when no ``--env``)."""
-        return self.settings.env
-
-    def emit(self, event: Event) -> None:
-        """Record ``event`` and draw it (the live view when there is one)."""
-        self.events.append(event)
-        (self.view.emit if self.view is not None else self.out.emit)(event)
-
-    def confirm(self, question: str) -> bool:
-        """Ask ``question`` (``--yes`` answers yes; no terminal refuses)."""
-        if self.view is not None:
-            return bool(self.view.confirm(question))
-        return self.out.confirm(question)
-
-    def stop_live(self) -> None:
-        """Stop the live view's spinner (before the report or a message)."""
-        if self.view is not None:
-            self.view.stop()
-        self.out.close_progress()
+__all__ = ["SHARED_OPTIONS", "Invocation", "command"]
 
 
 def command(
@@ -85,7 +41,7 @@ def command(
     *,
     shared: Iterable[str] = DEFAULT_SHARED,
     live: bool = False,
-    on_interrupt: Callable[[Invocation, dict[str, Any]], str] | None = None,
+    on_interrupt: Explain | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``body`` as the command ``name`` with the ``shared`` options added.
 
@@ -97,26 +53,15 @@ def command(
     chosen = tuple(shared)
 
     def decorate(body: Callable[..., Any]) -> Callable[..., Any]:
-        from . import app
+        from .application import app
 
         own = list(inspect.signature(body, eval_str=True).parameters.values())[1:]
 
         def run_command(ctx: typer.Context, **kwargs: Any) -> int:
             given = {option: kwargs.pop(option) for option in chosen}
-            invocation = _invocation(settings(ctx, **given), live)
-            try:
-                result = body(invocation, **kwargs)
-            except KeyboardInterrupt:
-                invocation.stop_live()
-                raise Interrupted(_after_interrupt(invocation, kwargs, on_interrupt)) from None
-            finally:
-                invocation.stop_live()
-            try:
-                return invocation.out.result(result, **invocation.text_options)
-            except KeyboardInterrupt:
-                raise Interrupted(
-                    f"interrupted while printing the result: {name} had finished its work"
-                ) from None
+            return execute(
+                name, body, settings(ctx, **given), kwargs, live=live, on_interrupt=on_interrupt
+            )
 
         parameters = [
             inspect.Parameter(
@@ -145,27 +90,3 @@ def command(
         return body
 
     return decorate
-
-
-def _after_interrupt(
-    invocation: Invocation,
-    options: dict[str, Any],
-    explain: Callable[[Invocation, dict[str, Any]], str] | None,
-) -> str:
-    if explain is None:
-        return "interrupted"
-    try:
-        return explain(invocation, options)
-    except KeyboardInterrupt:
-        return "interrupted (again, while checking what the first interrupt left)"
-    except Exception as exc:  # noqa: BLE001 - the interrupt is what we report
-        return f"interrupted; could not check the database afterwards: {exc}"
-
-
-def _invocation(opts: Settings, live: bool) -> Invocation:
-    out = Output(opts)
-    if not live:
-        return Invocation(opts, out)
-    from .render import StepView
-
-    return Invocation(opts, out, view=StepView(out))

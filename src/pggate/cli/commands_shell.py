@@ -20,7 +20,7 @@ def completion(
     bash: eval "$(pggate completion bash)" in ~/.bashrc; zsh: the same in ~/.zshrc;
     fish: pggate completion fish > ~/.config/fish/completions/pggate.fish
     """
-    from . import app
+    from .application import app
     from .completion import script
 
     return script(app, shell)

@@ -11,12 +11,9 @@ records, ``stage`` the step it was in and that its evidence package is incomplet
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from .command import Invocation
-
-Explain = Callable[[Invocation, dict[str, Any]], str]
+from .invocation import Explain, Invocation
 
 
 def reads_only(how: str) -> Explain:

@@ -7,20 +7,13 @@ merges them with those given before the command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-
-class Format(StrEnum):
-    """Output format."""
-
-    text = "text"
-    json = "json"
-
+from .settings import Format, Settings
 
 ProjectOpt = Annotated[
     Path | None,
@@ -56,27 +49,6 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to confirm
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="More detail; tracebacks on errors.")
 ]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The shared options after merging."""
-
-    project: Path | None = None
-    env: str | None = None
-    format: Format = Format.text
-    yes: bool = False
-    verbose: bool = False
-
-    @property
-    def env_name(self) -> str:
-        """The environment, ``local`` when none was given."""
-        return self.env or "local"
-
-    @property
-    def json(self) -> bool:
-        """Whether the output is JSON."""
-        return self.format == Format.json
 
 
 def settings(
