@@ -1,9 +1,15 @@
-"""Start-up cost: ``pggate --help`` and ``pggate status`` on 1000 migrations vs ``python -c pass``.
+"""Start-up cost: ``--help``, and no-op ``status`` and ``migrate`` on 1000 migrations.
 
 The floor is the interpreter starting and doing nothing, measured in the same
 run, so the ratio says how much pggate adds to a bare Python start. ``status``
-reads and checksums every file, connects to an embedded PostgreSQL where all
-1000 are applied, and compares.
+reads every file's checksum, connects to an embedded PostgreSQL where all 1000
+are applied, compares, and checks for drift; ``migrate`` validates the files and
+finds nothing to apply. Their goal is absolute (under 0.3 s, from the issue); the
+seconds are printed beside the ratio.
+
+Every command runs with bytecode writing on (``PYTHONDONTWRITEBYTECODE`` removed):
+an installed pggate has its modules compiled, so compiling them on every run would
+measure something no user pays.
 
     python bench/startup.py [--quick] [--count N] [--instructions]
 
@@ -14,6 +20,7 @@ instead of timing it: the ratio then holds on a machine busy with other work.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -29,7 +36,14 @@ from pggate.embedded import EmbeddedServer  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sibling import sibling  # noqa: E402
 
-GOALS = {"--help": 3.0, "--version": 3.0, "status": 8.0}  # multiples of a bare interpreter start
+GOALS = {"--help": "<= 3", "--version": "<= 3", "status": "< 0.3 s", "migrate": "< 0.3 s"}
+COMMANDS = (
+    ("--help", ["--help"]),
+    ("--version", ["--version"]),
+    ("status", ["status", "--env", "bench"]),
+    ("migrate", ["migrate", "--env", "bench"]),
+)
+ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def pggate_command() -> list[str]:
@@ -43,7 +57,7 @@ def best_time(command: list[str], repeats: int, cwd: Path | None = None) -> floa
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=cwd, env=ENVIRONMENT, capture_output=True, text=True)
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise RuntimeError(
@@ -62,6 +76,7 @@ def instructions(command: list[str], cwd: Path | None = None) -> int:
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
         cwd=cwd,
+        env=ENVIRONMENT,
         capture_output=True,
         text=True,
     )
@@ -83,25 +98,24 @@ def run(quick: bool = False, count: int = 1000, *, counting: bool = False) -> li
         if counting:
             return _counted(root, count)
         floor = best_time([sys.executable, "-c", "pass"], repeats)
-        commands = (
-            ("--help", ["--help"]),
-            ("--version", ["--version"]),
-            ("status", ["status", "--env", "bench"]),
-        )
-        for label, args in commands:
+        for label, args in COMMANDS:
+            best_time([*pggate_command(), *args], 1, cwd=root)  # compiles the modules once
             seconds = best_time([*pggate_command(), *args], repeats, cwd=root)
-            measure = f"pggate {label}" + (f" ({count} migrations)" if label == "status" else "")
             rows.append(
                 {
                     "benchmark": "startup",
-                    "measure": measure,
+                    "measure": _measure(label, count),
                     "value": round(seconds, 3),
                     "floor": round(floor, 3),
                     "ratio": round(seconds / floor, 1),
-                    "goal": f"<= {GOALS[label]:g}",
+                    "goal": GOALS[label],
                 }
             )
     return rows
+
+
+def _measure(label: str, count: int) -> str:
+    return f"pggate {label}" + ("" if label.startswith("-") else f" ({count} migrations)")
 
 
 def _counted(root: Path, count: int) -> list[dict]:
@@ -109,17 +123,19 @@ def _counted(root: Path, count: int) -> list[dict]:
     python = [sys.executable, str(Path(sys.executable).parent / "pggate")]
     floor = instructions([sys.executable, "-c", "pass"])
     rows = []
-    for label, args in (("--help", ["--help"]), ("status", ["status", "--env", "bench"])):
+    for label, args in COMMANDS:
+        if label == "--version":
+            continue  # the same path as --help
+        best_time([*python, *args], 1, cwd=root)  # compiles the modules once
         counted = instructions([*python, *args], cwd=root)
-        measure = f"pggate {label}" + (f" ({count} migrations)" if label == "status" else "")
         rows.append(
             {
                 "benchmark": "startup",
-                "measure": f"{measure}, instructions",
+                "measure": f"{_measure(label, count)}, instructions",
                 "value": counted,
                 "floor": floor,
                 "ratio": round(counted / floor, 1),
-                "goal": f"<= {GOALS[label]:g}",
+                "goal": GOALS[label],
             }
         )
     return rows

@@ -182,8 +182,12 @@ class CliResult:
 def cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., CliResult]:
-    """Run pggate in this process: ``cli("check-env", "--env", "test", cwd=path)``."""
-    from pggate.cli import main
+    """Run pggate in this process: ``cli("check-env", "--env", "test", cwd=path)``.
+
+    Through the script's entry, as a user runs it: plain ``status`` and ``migrate`` lines
+    take the hot path, everything else the Typer app.
+    """
+    from pggate._entry import main
 
     def run(*args: str, cwd: Path | None = None) -> CliResult:
         if cwd is not None:

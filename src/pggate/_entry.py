@@ -3,8 +3,9 @@
 Importing the Typer app costs most of a second's tenth (typer, its click, every command
 module); printing the version or the top-level help needs none of it. The help text is
 rendered from the real app and shipped as ``_help.txt``; a test keeps the two equal
-(regenerate with ``python -m pggate._entry --regenerate-help``). Anything else goes to the
-Typer app.
+(regenerate with ``python -m pggate._entry --regenerate-help``). Plain command lines of
+``status`` and ``migrate`` run on the hot path (``cli.hot``), also without Typer; anything
+else goes to the Typer app.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         with open(HELP_FILE, encoding="utf-8") as shipped:
             sys.stdout.write(shipped.read())
         return 0
+    from .cli.hot import run_hot
+
+    code = run_hot(args)  # status and migrate, when the line is plain: no Typer
+    if code is not None:
+        return code
     from .cli import main as cli_main
 
     return cli_main(args)

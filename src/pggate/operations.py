@@ -174,10 +174,14 @@ def migrate(
 
         refuse_if_not_supabase(session.conn, session.target.name)
     recorded = history(session)
-    pending = plan(mset.migrations, recorded, to).pending
-    if pending and not dry_run and environment.confirm:
-        question = migrate_question(session.target.name, session.target.masked_url, len(pending))
-        _ask(confirm, question, f"not migrating {session.target.name}")
+    # The plan is made again under the lock; reading it before is only for the question.
+    if not dry_run and environment.confirm:
+        pending = plan(mset.migrations, recorded, to).pending
+        if pending:
+            question = migrate_question(
+                session.target.name, session.target.masked_url, len(pending)
+            )
+            _ask(confirm, question, f"not migrating {session.target.name}")
     runner = Runner.for_session(
         session,
         recorded,

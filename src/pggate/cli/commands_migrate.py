@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from . import interrupts
+from . import hot, interrupts
 from .command import Invocation, command
 
-WITH_YES = ("project", "env", "format", "yes", "verbose")
+WITH_YES = hot.GLOBAL
 
 
 @command(
@@ -32,7 +32,7 @@ def validate(
     return api.validate(run.project, run.env_given, require_down=require_down, emit=run.emit)
 
 
-@command("status", on_interrupt=interrupts.reads_only("status only reads the history"))
+@command("status", on_interrupt=hot.STATUS.on_interrupt)
 def status(
     run: Invocation,
     show_all: Annotated[
@@ -44,13 +44,10 @@ def status(
     The table lists the latest applied migrations and every pending one; --all lists every
     applied one too. --format json always holds them all.
     """
-    from .. import api
-
-    run.text_options["show_all"] = show_all
-    return api.status(run.project, run.env, emit=run.emit)
+    return hot.status(run, show_all=show_all)
 
 
-@command("migrate", shared=WITH_YES, on_interrupt=interrupts.after_migrate)
+@command("migrate", shared=WITH_YES, on_interrupt=hot.MIGRATE.on_interrupt)
 def migrate(
     run: Invocation,
     to: Annotated[
@@ -88,20 +85,13 @@ def migrate(
     Validates first and refuses (exit 2) before touching the database on any error. A failed
     migration is rolled back and reported as file:line (exit 1); earlier ones stay applied.
     """
-    from .. import api
-
-    if show_plan:
-        return api.migrate_plan(run.project, run.env, to=to, emit=run.emit)
-    return api.migrate(
-        run.project,
-        run.env,
+    return hot.migrate(
+        run,
         to=to,
         dry_run=dry_run,
+        show_plan=show_plan,
         single_transaction=single_transaction,
         lock_wait=lock_wait,
-        confirm=run.confirm,
-        emit=run.emit,
-        trace=run.settings.verbose,
     )
 
 

@@ -14,7 +14,7 @@ from typing import IO, Any
 from ..errors import ConfirmationRefused, PggateError
 from ..events import Event
 from ..masking import mask, mask_data
-from .options import Settings
+from .settings import Settings
 
 
 class MaskingStream:
