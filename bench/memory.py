@@ -43,7 +43,7 @@ def run(quick: bool = False) -> list[dict]:
     with EmbeddedServer.temporary() as server, tempfile.TemporaryDirectory() as tmp:
         bench = sibling("migrate_vs_psql")
         root = bench.write_project(Path(tmp) / "project", count, bench.fresh_database(server.url()))
-        floor = peak_mb([sys.executable, "-c", "import pggate.cli"], root)
+        floor = peak_mb([sys.executable, "-c", "from pggate.cli import app"], root)  # the Typer app
         figures = {
             "validate": peak_mb([*pggate, "validate"], root),
             "migrate": peak_mb([*pggate, "migrate", "--env", "bench"], root),
