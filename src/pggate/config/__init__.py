@@ -12,7 +12,8 @@ says ``process_url = true``, and the session says it was ignored.
 Every secret read here is registered with ``masking`` before anything can
 print it.
 
-The package's modules: ``models`` (the pydantic models of the file and the value
+The package's modules: ``record`` (the typed-record base the file's tables and the
+gates' tables are validated with), ``models`` (the records of the file and the value
 checks), ``project`` (finding and loading it), ``envfile`` (dotenv parsing) and
 ``targets`` (resolving an environment to its database). Import from ``pggate.config``.
 """
@@ -35,6 +36,7 @@ from .models import (
     parse_duration,
 )
 from .project import GateModel, Project, find_project_file, inside, load_project
+from .record import Problem, Record, RecordError, bounded, validates
 from .targets import Target, resolve_target
 
 __all__ = [
@@ -46,11 +48,15 @@ __all__ = [
     "Environment",
     "GateModel",
     "LintConfig",
+    "Problem",
     "Project",
     "ProjectFile",
     "ProjectSettings",
+    "Record",
+    "RecordError",
     "Target",
     "Tenancy",
+    "bounded",
     "check_env_name",
     "find_project_file",
     "inside",
@@ -58,4 +64,5 @@ __all__ = [
     "parse_duration",
     "parse_env_file",
     "resolve_target",
+    "validates",
 ]
