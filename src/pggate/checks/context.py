@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from psycopg.rows import namedtuple_row
-from pydantic import BaseModel
 
-from ..config import Project, Tenancy
+from ..config import Project, Record, Tenancy
 from ..db import split_qualified
 from ..events import NULL_EMIT, Emit
 from .tenancy import Resolution, resolve
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from ..migrations.files import MigrationSet
     from ..session import Session
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound=Record)
 
 # The roles PostgREST (and so supabase-js) acts as; the actor role joins them.
 API_ROLES = ("anon", "authenticated")

@@ -1,4 +1,4 @@
-"""The models of ``pggate.toml`` (pydantic): the project, environments, tenancy, lints.
+"""The records of ``pggate.toml``: the project, environments, tenancy, lints.
 
 Also the value checks they share: durations and environment names.
 """
@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from ..errors import ConfigError
+from .record import Record, bounded, validates
 
 PROJECT_FILE = "pggate.toml"
 DEFAULT_URL_VAR = "DATABASE_URL"
@@ -51,26 +50,18 @@ def parse_duration(value: str | float | int | None) -> float | None:
     return seconds or None
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ProjectSettings(_Model):
+class ProjectSettings(Record):
     """``[project]``: where migrations live and where pggate keeps its history."""
 
     migrations: str = "supabase/migrations"
     history_table: str = "pggate.schema_migrations"
     supabase: bool = False
     evidence: str = "evidence"
-    snapshot_every_up_to: int = Field(
-        default=50,
-        ge=0,
-        description="store a schema snapshot after each migration when a run applies at most this many",
-    )
+    # store a schema snapshot after each migration when a run applies at most this many
+    snapshot_every_up_to: int = bounded(50, ge=0)
 
-    @field_validator("history_table")
-    @classmethod
-    def _qualified(cls, value: str) -> str:
+    @validates("history_table")
+    def _qualified(value: str) -> str:
         # Plain identifiers only: the name is quoted as two identifiers everywhere, and a
         # quote or dot inside a part would be read differently by every tool around pggate.
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*", value):
@@ -86,7 +77,7 @@ class ProjectSettings(_Model):
         return self.history_table.split(".")[0]
 
 
-class Environment(_Model):
+class Environment(Record):
     """``[environments.NAME]``: one database pggate can target."""
 
     env_file: str | None = None
@@ -103,15 +94,13 @@ class Environment(_Model):
     engine: str | None = None  # embedded engine: "wheel", "system" or a bin folder
     description: str = ""
 
-    @field_validator("lock_timeout", "statement_timeout", "lock_wait", "connect_timeout")
-    @classmethod
-    def _duration(cls, value: str | None) -> str | None:
+    @validates("lock_timeout", "statement_timeout", "lock_wait", "connect_timeout")
+    def _duration(value: str | None) -> str | None:
         parse_duration(value)
         return value
 
-    @field_validator("pin")
-    @classmethod
-    def _pin_shape(cls, value: str | None) -> str | None:
+    @validates("pin")
+    def _pin_shape(value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\d+/.+", value):
             raise ValueError(
                 "must be <system_identifier>/<database> as printed by `pggate check-env`"
@@ -122,7 +111,7 @@ class Environment(_Model):
 COMMANDS = ("select", "insert", "update", "delete")
 
 
-class Actor(_Model):
+class Actor(Record):
     """``[tenancy.actor]`` or one ``[[tenancy.actors]]``: how to act as a member of a tenant.
 
     ``setup`` and ``member_query`` default to ``None``: pggate builds them from
@@ -137,16 +126,15 @@ class Actor(_Model):
     member_query: str | None = None
     commands: list[str] = list(COMMANDS)
 
-    @field_validator("commands")
-    @classmethod
-    def _known_commands(cls, value: list[str]) -> list[str]:
+    @validates("commands")
+    def _known_commands(value: list[str]) -> list[str]:
         unknown = [c for c in value if c.lower() not in COMMANDS]
         if unknown:
             raise ValueError(f"unknown command(s) {unknown}; use {', '.join(COMMANDS)}")
         return [c.lower() for c in value]
 
 
-class Tenancy(_Model):
+class Tenancy(Record):
     """``[tenancy]``: which tables are tenant-scoped and how a tenant is acted as.
 
     A table's tenant is found, in order: ``table_columns`` (its own column named
@@ -161,7 +149,7 @@ class Tenancy(_Model):
     roots: list[str] = []  # tenant tables whose own primary key is the tenant
     user_tables: dict[str, str] = {}  # "schema.table" = "its user column": the user is the tenant
     parents: dict[str, str] = {}  # "schema.table" = "schema.parent": tenant through that FK
-    fk_hops: int = Field(default=3, ge=0, le=10)
+    fk_hops: int = bounded(3, ge=0, le=10)
     members_table: str = "public.memberships"
     member_column: str = "user_id"
     # None: found in the database (pgrst.db_schemas, else the schemas anon/authenticated were
@@ -183,22 +171,21 @@ class Tenancy(_Model):
         return list(self.actors) or [self.actor]
 
 
-class LintConfig(_Model):
+class LintConfig(Record):
     """``[lint]``: migration lint ids to ignore project-wide, and off-by-default ids to enable."""
 
     ignore: list[str] = []
     enable: list[str] = []
 
-    @field_validator("ignore", "enable")
-    @classmethod
-    def _ids(cls, value: list[str]) -> list[str]:
+    @validates("ignore", "enable")
+    def _ids(value: list[str]) -> list[str]:
         bad = [item for item in value if not re.fullmatch(r"LNT\d{3}", item)]
         if bad:
             raise ValueError(f"{', '.join(map(repr, bad))}: lint ids look like LNT004")
         return value
 
 
-class ProjectFile(_Model):
+class ProjectFile(Record):
     """The whole ``pggate.toml``."""
 
     project: ProjectSettings = ProjectSettings()
@@ -207,9 +194,8 @@ class ProjectFile(_Model):
     lint: LintConfig = LintConfig()
     gates: dict[str, dict[str, Any]] = {}
 
-    @field_validator("environments")
-    @classmethod
-    def _environment_names(cls, value: dict[str, Environment]) -> dict[str, Environment]:
+    @validates("environments")
+    def _environment_names(value: dict[str, Environment]) -> dict[str, Environment]:
         for name in value:
             if not ENV_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not usable: names are letters, digits, _ and -")

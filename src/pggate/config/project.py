@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from ..errors import ConfigError
 from .models import PROJECT_FILE, Environment, ProjectFile, Tenancy, check_env_name
+from .record import Record, RecordError
 
 
 def inside(path: Path, base: Path, what: str) -> Path:
@@ -24,7 +23,7 @@ def inside(path: Path, base: Path, what: str) -> Path:
     return path
 
 
-GateModel = TypeVar("GateModel", bound=BaseModel)
+GateModel = TypeVar("GateModel", bound=Record)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class Project:
         """``[gates.<gate>]`` validated with the gate's own model."""
         try:
             return model.model_validate(self.settings.gates.get(gate, {}))
-        except ValidationError as exc:
+        except RecordError as exc:
             raise _config_error(self.file, exc, prefix=f"gates.{gate}") from None
 
 
@@ -110,16 +109,16 @@ def load_project(
         raise ConfigError(f"{file}: not UTF-8 text", hint="save the file as UTF-8") from None
     try:
         settings = ProjectFile.model_validate(raw)
-    except ValidationError as exc:
+    except RecordError as exc:
         raise _config_error(file, exc) from None
     return Project(root=file.parent, file=file, settings=settings)
 
 
-def _config_error(file: Path, exc: ValidationError, prefix: str = "") -> ConfigError:
+def _config_error(file: Path, exc: RecordError, prefix: str = "") -> ConfigError:
     problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in (*([prefix] if prefix else []), *err["loc"]))
-        reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    for problem in exc.problems:
+        key = ".".join(str(p) for p in (*([prefix] if prefix else []), *problem.loc))
+        reason = "unknown key" if problem.kind == "unknown" else problem.message
         problems.append(f"{key}: {reason}")
     return ConfigError(
         f"{file}: " + "; ".join(problems),

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
-
-from ...config import parse_duration
+from ...config import Record, parse_duration, validates
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
@@ -23,24 +21,21 @@ order by 1, 2
 """
 
 
-class FkConfig(BaseModel):
+class FkConfig(Record):
     """``[gates.fk]``."""
 
-    model_config = ConfigDict(extra="forbid")
     required: list[str] = []  # "public.memberships(user_id) -> auth.users(id) [on delete cascade]"
     logical: list[str] = []  # relationships without a constraint, checked for orphans too
     statement_timeout: str = "30s"  # per foreign key, for the orphan anti-join
     check_orphans: bool = True
 
-    @field_validator("statement_timeout")
-    @classmethod
-    def _duration(cls, value: str) -> str:
+    @validates("statement_timeout")
+    def _duration(value: str) -> str:
         parse_duration(value)  # a bad one is a config error now, not when the gate runs
         return value
 
-    @field_validator("required", "logical")
-    @classmethod
-    def _specs(cls, value: list[str]) -> list[str]:
+    @validates("required", "logical")
+    def _specs(value: list[str]) -> list[str]:
         for spec in value:
             parse_foreign_key(spec)
         return value

@@ -6,8 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, field_validator
-
+from ...config import Record, validates
 from ...db import split_qualified
 from ..context import CheckContext
 
@@ -71,25 +70,22 @@ def parse_foreign_key(spec: str) -> ForeignKey:
     )
 
 
-class IdentityContract(BaseModel):
+class IdentityContract(Record):
     """``[gates.identity]``."""
 
-    model_config = ConfigDict(extra="forbid")
     tables: list[str] = []
     columns: dict[str, str] = {}  # "schema.table.column" = "type"
     unique: list[str] = []  # "schema.table(col, ...)": a primary key or unique constraint/index
     foreign_keys: list[str] = []
 
-    @field_validator("unique")
-    @classmethod
-    def _keys(cls, value: list[str]) -> list[str]:
+    @validates("unique")
+    def _keys(value: list[str]) -> list[str]:
         for spec in value:
             parse_key(spec)
         return value
 
-    @field_validator("foreign_keys")
-    @classmethod
-    def _fks(cls, value: list[str]) -> list[str]:
+    @validates("foreign_keys")
+    def _fks(value: list[str]) -> list[str]:
         for spec in value:
             parse_foreign_key(spec)
         return value

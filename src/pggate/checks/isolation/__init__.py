@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from psycopg import sql
-from pydantic import BaseModel, ConfigDict
 
-from ...config import Actor
+from ...config import Actor, Record
 from ...db import grant_role, rolled_back, split_qualified
 from ...results import Finding, GateResult, Severity
 from ..actor import can_become, find_member, member_query, role_exists, tenants_with_rows
@@ -99,10 +98,9 @@ _COLUMNS_HINT = (
 )
 
 
-class IsolationConfig(BaseModel):
+class IsolationConfig(Record):
     """``[gates.isolation]``."""
 
-    model_config = ConfigDict(extra="forbid")
     seed: str | None = (
         None  # SQL file run inside the proof's transaction when fewer than two tenants have rows
     )

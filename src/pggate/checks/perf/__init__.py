@@ -16,9 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from ...config import parse_duration
+from ...config import Record, bounded, parse_duration, validates
 from ...db import rolled_back
 from ...errors import ConfigError
 from ...results import Finding, GateResult
@@ -34,21 +32,19 @@ DIRECTIVES = ("as", "params", "timeout")
 CHECKS = (Slower.id, IndexScanLost.id, TransactionControl.id)
 
 
-class PerfConfig(BaseModel):
+class PerfConfig(Record):
     """``[gates.perf]``."""
 
-    model_config = ConfigDict(extra="forbid")
     path: str = "checks/bench"
-    threshold: float = Field(0.10, ge=0)  # relative growth of the median that counts
+    threshold: float = bounded(0.10, ge=0)  # relative growth of the median that counts
     noise_floor: str = "1ms"  # absolute growth below this never counts
-    repeat: int = Field(20, ge=3, le=10_000)
-    warmup: int = Field(3, ge=0, le=1000)
+    repeat: int = bounded(20, ge=3, le=10_000)
+    warmup: int = bounded(3, ge=0, le=1000)
     seed: str | None = None  # run inside the transaction when the tenant tables are empty
     baseline: str | None = None  # compare with this saved baseline (default: the newest)
 
-    @field_validator("noise_floor")
-    @classmethod
-    def _duration(cls, value: str) -> str:
+    @validates("noise_floor")
+    def _duration(value: str) -> str:
         parse_duration(value)  # a bad one is a config error now, not when the gate runs
         return value
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import psycopg
 from pglast import ast
-from pydantic import BaseModel, ConfigDict, field_validator
 
-from ...config import Project
+from ...config import Project, Record, validates
 from ...db import split_qualified
 from ...errors import ConfigError
 from ...results import Finding, Severity
@@ -67,17 +66,15 @@ where case t.code
 """
 
 
-class RlsConfig(BaseModel):
+class RlsConfig(Record):
     """``[gates.rls]``."""
 
-    model_config = ConfigDict(extra="forbid")
     # unset: found out (Supabase's config.toml, anonymous users in auth.users)
     anonymous_sign_ins: bool | None = None
     anonymous_tables: list[str] = []  # tables anonymous users are meant to use
 
-    @field_validator("anonymous_tables")
-    @classmethod
-    def _qualified(cls, value: list[str]) -> list[str]:
+    @validates("anonymous_tables")
+    def _qualified(value: list[str]) -> list[str]:
         for name in value:
             if len(split_qualified(name)) != 2:
                 raise ValueError(f"{name!r}: tables are written schema.table")

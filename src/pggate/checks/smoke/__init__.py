@@ -12,8 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from ...config import Record
 from ...db import rolled_back
 from ...errors import ConfigError
 from ...results import Finding, GateResult
@@ -25,10 +24,9 @@ from .expectation import Expectation
 DIRECTIVES = ("expect", "as", "timeout", "params")
 
 
-class SmokeConfig(BaseModel):
+class SmokeConfig(Record):
     """``[gates.smoke]``."""
 
-    model_config = ConfigDict(extra="forbid")
     path: str = "checks/smoke"
     seed: str | None = None  # run inside the transaction when the tenant tables are empty
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
+from ...config import Record
 from ...results import GateResult
 from ..base import run_checks
 from ..context import CheckContext
 
 
-class TraceabilityConfig(BaseModel):
+class TraceabilityConfig(Record):
     """``[gates.traceability]``."""
 
-    model_config = ConfigDict(extra="forbid")
     audited_tables: list[str] | str = []  # "all" = every tenant-scoped table
     audit_function: str = "audit"  # a trigger calling a function whose name contains this
     audit_columns: list[str] = []  # columns every tenant-scoped table must have
