@@ -175,7 +175,7 @@ PROBE = (
     "with contextlib.redirect_stdout(io.StringIO()):\n"
     "    code = main(sys.argv[1:])\n"
     "print(code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in "
-    "('typer', 'click', 'pglast')} | {m for m in sys.modules if m.startswith('pggate.cli.commands')}))\n"
+    "('typer', 'click', 'pglast', 'pydantic')} | {m for m in sys.modules if m.startswith('pggate.cli.commands')}))\n"
 )
 
 
