@@ -125,6 +125,10 @@ def creation_hint(role: str, schema: str, database: str, schema_exists: bool) ->
     )
 
 
+# Where record_inline puts a migration's own values: a comment no identifier can hold.
+_OWN_VALUES = "/*pggate:own-values*/"
+
+
 class History:
     """The history and events tables named by ``history_table`` (``schema.table``)."""
 
@@ -134,6 +138,7 @@ class History:
         self.history = sql.Identifier(self.schema, self.table)
         self.events = sql.Identifier(self.schema, "events")
         self.meta = sql.Identifier(self.schema, "meta")
+        self._inline: dict[str, str] = {}  # record_inline's statement per run, but its values
 
     def exists(self) -> bool:
         """Whether the history table exists."""
@@ -236,15 +241,32 @@ class History:
         ).fetchone()
         return int(row["before"]) if row else 0
 
-    def record_inline(self, migration: Any, *, run_id: str) -> sql.Composed:
+    def record_inline(self, migration: Any, *, run_id: str) -> str:
         """The same insert as ``record`` as one self-contained statement, to send with the migration.
 
         Values are literals and the timing is the server's own: sent in the same simple
         query as the migration, ``statement_timestamp()`` is when the query arrived and
         ``clock_timestamp()`` when this statement runs, after the migration's statements.
+        Everything but the migration's own five values is rendered once per run: composing
+        the whole statement again cost more per migration than sending it.
         """
-        duration = sql.SQL("extract(epoch from clock_timestamp() - statement_timestamp()) * 1000")
-        values = [
+        template = self._inline.get(run_id)
+        if template is None:
+            duration = sql.SQL(
+                "extract(epoch from clock_timestamp() - statement_timestamp()) * 1000"
+            )
+            values = [
+                sql.SQL(_OWN_VALUES),
+                sql.SQL("statement_timestamp()"),
+                duration,
+                *(sql.Literal(v) for v in (os_user(), __version__, run_id, None, None)),
+            ]
+            details = sql.SQL(
+                "jsonb_build_object('duration_ms', round(({})::numeric, 1), 'batched', true)"
+            ).format(duration)
+            template = self._record_query(values, details).as_string(self.conn)
+            self._inline = {run_id: template}
+        own = sql.SQL(", ").join(
             sql.Literal(v)
             for v in (
                 migration.version,
@@ -253,13 +275,8 @@ class History:
                 migration.down_checksum,
                 migration.transactional,
             )
-        ]
-        values += [sql.SQL("statement_timestamp()"), duration]
-        values += [sql.Literal(v) for v in (os_user(), __version__, run_id, None, None)]
-        details = sql.SQL(
-            "jsonb_build_object('duration_ms', round(({})::numeric, 1), 'batched', true)"
         )
-        return self._record_query(values, details.format(duration))
+        return template.replace(_OWN_VALUES, own.as_string(self.conn), 1)
 
     def _record_query(self, values: list[sql.Composable], details: sql.Composable) -> sql.Composed:
         return sql.SQL(

@@ -283,13 +283,14 @@ class Runner(Worker):
         under the migration (the precise path then explains it).
         """
         expected = self._history_rows + len(self.applied)
-        batch = sql.SQL("{}\n{}\n;{};{}").format(
-            sql.SQL("begin;" if begin else ""),
-            sql.SQL(migration.section("up")[0]),
-            sql.SQL(self._reset_sql()),
-            self.history.record_inline(migration, run_id=self.run_id),
+        batch = "\n".join(
+            (
+                "begin;" if begin else "",
+                migration.section("up")[0],
+                f";{self._reset_sql()};{self.history.record_inline(migration, run_id=self.run_id)}",
+            )
         )
-        cursor = self.conn.execute(batch)
+        cursor = self.conn.execute(batch)  # type: ignore[call-overload]  # no params: sent as is
         while cursor.nextset():
             pass
         row = cursor.fetchone()
