@@ -8,6 +8,7 @@ cannot reach the terminal even from a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import IO, Any
 
@@ -106,11 +107,18 @@ class Output:
             return
         if self.settings.json and not self.settings.verbose:
             return
+        shown = event.message and (self.settings.verbose or event.data.get("important", True))
+        if not _may_be_terminal(sys.stderr):
+            # Piped (CI logs): the line as it is. Laying out each line with rich cost more
+            # than applying a small migration, and would read ":x:" as an emoji code.
+            if shown:
+                sys.stderr.write(event.message + "\n")
+            return
         total = event.data.get("total")
         if total is not None and self.err.is_terminal and not self.settings.json:
             self._bar(event, int(total))
             return
-        if event.message and (self.settings.verbose or event.data.get("important", True)):
+        if shown:
             # Messages carry SQL and names ("array[1]", "[environments.x]"): never markup.
             message = _escape(event.message)
             self.err.print(f"[dim]{message}[/dim]" if self.err.is_terminal else message)
@@ -174,6 +182,14 @@ class Output:
         self.err.print(f"[bold red]error:[/bold red] {_escape(exc.message)}")
         if exc.hint:
             self.err.print(f"[bold]hint:[/bold] {_escape(exc.hint)}")
+
+
+def _may_be_terminal(stream: IO[str]) -> bool:
+    """Whether rich could treat ``stream`` as a terminal: a tty, or colour forced by the environment."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def escape_markup(text: str) -> str:
