@@ -233,7 +233,7 @@ def down(
             f"version {version!r} has no file in the migrations folder",
             hint="`pggate status` lists the applied versions",
         )
-    if write and migration.down_sql is not None:
+    if write and migration.has_down:
         raise MigrationFileError(
             f"{migration.shown} already has a down section; nothing was written",
             hint="remove it first to replace it with the derived one",

@@ -347,7 +347,7 @@ def _with_derived_downs(
     versions = [
         a.version
         for a in recorded.applied()
-        if int(a.version) > int(to) and a.version in files and files[a.version].down_sql is None
+        if int(a.version) > int(to) and a.version in files and not files[a.version].has_down
     ]
     if not versions:
         return migrations

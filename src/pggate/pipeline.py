@@ -230,7 +230,7 @@ def _run_questions(run: _Run) -> tuple[list[str], str | None]:
     if not pending:
         return [], None
     # Without a down somewhere the rehearsal is not applicable (step 8 says so): nothing to ask.
-    rehearse = run.rehearse_rollback and all(m.down_sql is not None for m in pending)
+    rehearse = run.rehearse_rollback and all(m.has_down for m in pending)
     lossy = lossy_downs(list(reversed(pending))) if rehearse else []
     questions = [ops.migrate_question(run.env, url, len(pending))]
     if rehearse:
@@ -557,7 +557,7 @@ def _without_down(run: _Run) -> list[str]:
     """Files this run applied that have no down section (Supabase migrations never do)."""
     applied = {row["version"] for row in run.applied}
     mset = _files(run)
-    return [m.shown for m in mset.migrations if m.version in applied and m.down_sql is None]
+    return [m.shown for m in mset.migrations if m.version in applied and not m.has_down]
 
 
 def _rehearsal_not_applicable(missing: list[str]) -> StepResult:

@@ -203,7 +203,7 @@ def _migrations(project: Project, mset: MigrationSet | None) -> list[dict[str, A
                 "name": m.name,
                 "file": m.shown,
                 "checksum": m.checksum,
-                "down": m.down_sql is not None,
+                "down": m.has_down,
             }
             for m in mset.migrations
         ]

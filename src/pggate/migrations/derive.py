@@ -832,11 +832,9 @@ def with_derived(
     migrations: tuple[Migration, ...], derived: dict[str, DerivedDown]
 ) -> tuple[Migration, ...]:
     """``migrations`` with each derived down in place of the missing down section."""
-    from dataclasses import replace
-
     return tuple(
-        replace(m, down_sql=derived[m.version].sql, display=f"{m.shown} (derived down)")
-        if m.version in derived and m.down_sql is None
+        m.with_down(derived[m.version].sql, f"{m.shown} (derived down)")
+        if m.version in derived and not m.has_down
         else m
         for m in migrations
     )

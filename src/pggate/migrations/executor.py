@@ -125,7 +125,7 @@ def refuse_transaction_control(migrations: list[Migration], section: str = "up")
 
     found = []
     for migration in migrations:
-        if not migration.transactional or (section == "down" and migration.down_sql is None):
+        if not migration.transactional or (section == "down" and not migration.has_down):
             continue
         for statement, word in transaction_control(statements_of(migration, section)):
             found.append(f"{migration.shown_file(section)}:{statement.line}: {word}")

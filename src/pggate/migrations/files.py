@@ -13,16 +13,18 @@ as ``sha256:<hex>`` so the algorithm can change without false drift.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..catalogue import finding
 from ..results import Finding
-from .cache import MarkerCache
+from .cache import FileIndex, MarkerCache
 
 FILE_PATTERN = re.compile(r"^(?P<version>\d+)_(?P<name>[^/]+?)(?P<down>\.down)?\.sql$")
 UP_MARKER = re.compile(r"^\s*--\s*migrate:up\b(?P<options>.*)$", re.IGNORECASE)
@@ -36,20 +38,52 @@ class Migration:
 
     ``up_line``/``down_line`` are the 1-based file lines where each section's SQL
     starts, so a position inside a section maps back to ``file:line``.
+
+    The SQL (``up_sql``, ``down_sql``) of a file the index vouches for is read on
+    first use, and checked then against ``checksum``/``down_checksum``: a file
+    edited while pggate runs raises ``MigrationFileError`` instead of running text
+    other than what the history records. ``has_down`` answers without reading.
+    Equality compares what identifies the content (checksums, lines, mode, files),
+    not the text.
     """
 
     version: str
     name: str
-    path: Path
-    up_sql: str
-    down_sql: str | None
-    down_path: Path | None
+    folder: Path
+    file: str  # the up file's name in ``folder``
+    down_file: str | None  # the ``.down.sql`` sibling holding the down section, if any
     transactional: bool
     checksum: str
     down_checksum: str | None
+    has_down: bool
+    texts: Sections = field(compare=False, repr=False)
     up_line: int = 1
     down_line: int = 1
     display: str = ""  # the path as users see it: relative to the project
+
+    @cached_property
+    def path(self) -> Path:
+        """The up file (built on first use: most commands never need it)."""
+        return self.folder / self.file
+
+    @cached_property
+    def down_path(self) -> Path | None:
+        """The ``.down.sql`` file holding the down section, or ``None``."""
+        return None if self.down_file is None else self.folder / self.down_file
+
+    @property
+    def up_sql(self) -> str:
+        """The up section's SQL."""
+        return self.texts.get()[0]
+
+    @property
+    def down_sql(self) -> str | None:
+        """The down section's SQL (``None``: there is none)."""
+        return self.texts.get()[1] if self.has_down else None
+
+    def with_down(self, sql: str, display: str) -> Migration:
+        """The migration with ``sql`` as its down section (a derived one), shown as ``display``."""
+        return replace(self, has_down=True, display=display, texts=Sections.derived(self, sql))
 
     @property
     def shown(self) -> str:
@@ -58,8 +92,8 @@ class Migration:
 
     def shown_file(self, section: str) -> str:
         """The file holding ``section`` as shown in messages."""
-        if section == "down" and self.down_path is not None:
-            return str(Path(self.shown).with_name(self.down_path.name))
+        if section == "down" and self.down_file is not None:
+            return str(Path(self.shown).with_name(self.down_file))
         return self.shown
 
     @property
@@ -76,9 +110,43 @@ class Migration:
         """SQL, file and first line of the ``up`` or ``down`` section."""
         if which == "up":
             return self.up_sql, self.path, self.up_line
-        if self.down_sql is None:
+        down = self.down_sql
+        if down is None:
             raise ValueError(f"{self.label} has no down section")
-        return self.down_sql, self.down_path or self.path, self.down_line
+        return down, self.down_path or self.path, self.down_line
+
+
+class Sections:
+    """A migration's ``(up, down)`` SQL: in memory, or read from its files on first use.
+
+    An unread one remembers what the file index recorded; reading it checks the
+    files still hold exactly that (see ``_reread``). Shared by ``replace``'d copies.
+    """
+
+    __slots__ = ("_texts", "_unread")
+
+    def __init__(
+        self, texts: tuple[str, str | None] | None, unread: tuple[Any, ...] | None = None
+    ) -> None:
+        self._texts = texts
+        self._unread = unread
+
+    @classmethod
+    def derived(cls, migration: Migration, down: str) -> Sections:
+        """``migration``'s up section with ``down`` in place of its (missing) down."""
+        return cls(None, (_with_derived_down, migration.texts, down))
+
+    def get(self) -> tuple[str, str | None]:
+        """``(up, down)``, reading the files the first time."""
+        if self._texts is None:
+            read, *args = self._unread or ()
+            self._texts = read(*args)
+            self._unread = None
+        return self._texts  # type: ignore[return-value]
+
+
+def _with_derived_down(base: Sections, down: str) -> tuple[str, str]:
+    return base.get()[0], down
 
 
 @dataclass(frozen=True)
@@ -104,9 +172,10 @@ def _finding(check: str, path: Path, message: str, hint: str) -> Finding:
     return finding(check, str(path), message, hint, file=str(path))
 
 
-def read_text(path: Path) -> str:
+def read_text(path: str | os.PathLike[str]) -> str:
     """A migration file's text: UTF-8 (a BOM is accepted), CRLF normalised."""
-    data = path.read_bytes()
+    with open(path, "rb") as handle:
+        data = handle.read()
     if b"\x00" in data:
         raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary data (NUL byte)")
     return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
@@ -122,22 +191,25 @@ def split_sections(
     ``markers`` remembers where the scanner found the down marker, by content.
     """
     lines = text.split("\n")
-    transactional = not NO_TRANSACTION.search(text)
-    up_start = 0
-    for index, line in enumerate(lines):
-        marker = UP_MARKER.match(line)
-        if marker:
-            up_start = index + 1
-            options = marker.group("options").replace(" ", "").lower()
-            transactional = transactional and "transaction:false" not in options
-            break
-        if line.strip() and not line.lstrip().startswith("--"):
-            break
+    up_start, transactional = _up_start(text, lines)
     index = _down_marker(lines, up_start, markers)
     if index is None:
         return "\n".join(lines[up_start:]), None, transactional, up_start + 1, 1
     up = "\n".join(lines[up_start:index])
     return up, "\n".join(lines[index + 1 :]), transactional, up_start + 1, index + 2
+
+
+def _up_start(text: str, lines: list[str]) -> tuple[int, bool]:
+    """Index of the up section's first line, and whether the file runs in a transaction."""
+    transactional = not NO_TRANSACTION.search(text)
+    for index, line in enumerate(lines):
+        marker = UP_MARKER.match(line)
+        if marker:
+            options = marker.group("options").replace(" ", "").lower()
+            return index + 1, transactional and "transaction:false" not in options
+        if line.strip() and not line.lstrip().startswith("--"):
+            break
+    return 0, transactional
 
 
 def _down_marker(lines: list[str], first: int, markers: MarkerCache | None) -> int | None:
@@ -229,78 +301,231 @@ def _is_comment(parser: Any, statement: str, at: int) -> bool:
 def load_folder(folder: Path, root: Path | None = None) -> MigrationSet:
     """Every migration in ``folder``; problems with files become MIG findings.
 
-    Paths in findings and messages are shown relative to ``root`` (the project),
-    and the project's marker cache (``.pggate/cache/markers.json``) is used.
+    Paths in findings and messages are shown relative to ``root`` (the project), and
+    the project's caches under ``.pggate/cache/`` are used: the file index
+    (``files.json``), which spares reading a file whose stat is unchanged, and the
+    marker cache (``markers.json``) for the files that are read.
     """
-    markers = MarkerCache.for_project(root) if root is not None else None
+    if root is None:
+        return _load_folder(folder, None, None, None)
+    index = FileIndex.for_project(root, os.path.relpath(folder, root))
+    markers = MarkerCache.for_project(root)
     try:
-        return _load_folder(folder, root, markers)
+        return _load_folder(folder, root, index, markers)
     finally:
-        if markers is not None:
-            markers.save()
+        index.save()
+        # Files the index vouched for did not consult the markers: keep theirs.
+        markers.save(prune=not index.hits)
 
 
-def _load_folder(folder: Path, root: Path | None, markers: MarkerCache | None) -> MigrationSet:
+def _load_folder(
+    folder: Path, root: Path | None, index: FileIndex | None, markers: MarkerCache | None
+) -> MigrationSet:
     findings: list[Finding] = []
-
     # Every path shown is an entry of ``folder``: one relpath for the folder, not one per file.
     shown_folder = Path(os.path.relpath(folder, root)) if root else folder
+    prefix = "" if str(shown_folder) == "." else os.path.join(str(shown_folder), "")
 
-    def shown(path: Path) -> Path:
-        return shown_folder / path.name
+    def shown(name: str) -> Path:
+        return shown_folder / name
 
     if not folder.is_dir():
         findings.append(_missing_folder(folder))
         return MigrationSet(folder, (), tuple(findings))
-    allowed = _allowed_roots(folder, root)
-    downs: dict[tuple[str, str], Path] = {}
-    ups: list[tuple[str, str, Path]] = []
+    allowed = _Allowed(folder, root)
+    downs: dict[tuple[str, str], os.DirEntry[str]] = {}
+    ups: list[tuple[str, str, os.DirEntry[str]]] = []
     # scandir's entries know their type without a stat per file (they share one per folder).
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name.startswith("."):
+    for entry in sorted(os.scandir(folder), key=_entry_name):
+        name = entry.name
+        if name.startswith("."):
             continue
-        path = folder / entry.name
-        problem = _unusable(path, allowed, entry)
+        problem = _unusable(entry, allowed)
         if problem is not None:
-            if path.suffix == ".sql":
-                findings.append(_finding("MIG003", shown(path), *problem))
+            if name.endswith(".sql"):
+                findings.append(_finding("MIG003", shown(name), *problem))
             continue
-        match = FILE_PATTERN.match(path.name)
+        match = FILE_PATTERN.match(name)
         if not match:
-            if path.suffix == ".sql":
+            if name.endswith(".sql"):
                 findings.append(
                     _finding(
                         "MIG003",
-                        shown(path),
-                        f"{path.name} does not match <version>_<name>.sql",
+                        shown(name),
+                        f"{name} does not match <version>_<name>.sql",
                         "name it like 20240101120000_create_tasks.sql (digits, underscore, name)",
                     )
                 )
             continue
-        key = (match["version"], match["name"])
+        version, stem = match["version"], match["name"]
         if match["down"]:
-            downs[key] = path
+            downs[(version, stem)] = entry
         else:
-            ups.append((match["version"], match["name"], path))
+            ups.append((version, stem, entry))
     migrations = []
-    for version, name, path in ups:
-        migration = _load_one(
-            version, name, path, downs.pop((version, name), None), findings, shown(path), markers
-        )
-        if migration is not None:
-            migrations.append(migration)
-    for (version, name), path in downs.items():
+    for version, stem, entry in ups:
+        down = downs.pop((version, stem), None)
+        display = prefix + entry.name
+        key = _stat_key(entry, down) if index is not None else None
+        recorded = index.get(entry.name, key) if index is not None and key is not None else None
+        if recorded is not None:
+            migrations.append(
+                _indexed(index, recorded, version, stem, folder, entry, down, display)
+            )
+            continue
+        before = len(findings)
+        migration = _load_one(version, stem, folder, entry, down, findings, display, markers)
+        if migration is None:
+            continue
+        migrations.append(migration)
+        if index is not None and key is not None and len(findings) == before:
+            # Only a file that loads without a finding: the others report it every run.
+            index.put(entry.name, key, _recorded(migration))
+    for (version, stem), entry in downs.items():
         findings.append(
             _finding(
                 "MIG003",
-                shown(path),
-                f"down file {path.name} has no up file {version}_{name}.sql",
+                shown(entry.name),
+                f"down file {entry.name} has no up file {version}_{stem}.sql",
                 "rename it to match its migration, or delete it",
             )
         )
     migrations.sort(key=lambda m: (m.number, m.version, m.name))
     findings.extend(_duplicates(migrations))
     return MigrationSet(folder, tuple(migrations), tuple(findings))
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _stat_key(entry: os.DirEntry[str], down: os.DirEntry[str] | None) -> list[int] | None:
+    """What the index compares: size, mtime, ctime and inode of the file (and its down file).
+
+    Taken before the file is read, so an edit racing the read leaves a key that no
+    longer matches (the file is read again next time), never a stale text. ``None``
+    for a symbolic link (its own stat says nothing of its target): always read.
+    """
+    if entry.is_symlink() or (down is not None and down.is_symlink()):
+        return None
+    try:
+        st = entry.stat()
+        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        if down is not None:
+            st = down.stat()
+            key += [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    except OSError:
+        return None
+    return key
+
+
+def _recorded(migration: Migration) -> tuple[str, str | None, bool, int, int]:
+    """What the index records of a file besides its stat: all loading yields but the text."""
+    return (
+        migration.checksum,
+        migration.down_checksum,
+        migration.transactional,
+        migration.up_line,
+        migration.down_line,
+    )
+
+
+def _indexed(
+    index: FileIndex,
+    recorded: tuple[str, str | None, bool, int, int],
+    version: str,
+    name: str,
+    folder: Path,
+    entry: os.DirEntry[str],
+    down: os.DirEntry[str] | None,
+    display: str,
+) -> Migration:
+    """The migration as the index recorded it; its SQL is read (and checked) on first use."""
+    up_sum, down_sum, transactional, up_line, down_line = recorded
+    unread = (
+        _reread,
+        entry.path,
+        down.path if down is not None else None,
+        up_line,
+        down_line,
+        up_sum,
+        down_sum,
+        transactional,
+        display,
+        index.path,
+    )
+    return Migration(
+        version=version,
+        name=name,
+        folder=folder,
+        file=entry.name,
+        down_file=down.name if down is not None else None,
+        transactional=transactional,
+        checksum=up_sum,
+        down_checksum=down_sum,
+        has_down=down_sum is not None,
+        texts=Sections(None, unread),
+        up_line=up_line,
+        down_line=down_line,
+        display=display,
+    )
+
+
+def _reread(
+    path: str,
+    down_path: str | None,
+    up_line: int,
+    down_line: int,
+    up_sum: str,
+    down_sum: str | None,
+    transactional: bool,
+    shown: str,
+    index_path: Path | None,
+) -> tuple[str, str | None]:
+    """The sections of a file the index vouched for, read now and checked against it.
+
+    The sections are cut where the index says they start; the header before the up
+    section and the down marker line must still be what made them start there, and
+    each section must still have its recorded checksum. Anything else means the file
+    was edited since pggate looked at its stat: an error, never other SQL than the
+    checksum the history gets (and the index is dropped, so the next run reads afresh).
+    """
+    problem = None
+    try:
+        text = read_text(path)
+        down_text = read_text(down_path) if down_path is not None else None
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = f"it can no longer be read ({getattr(exc, 'strerror', None) or exc})"
+    else:
+        lines = text.split("\n")
+        up_start, mode = _up_start(text, lines)
+        up: str
+        down: str | None
+        if down_path is not None or down_sum is None:
+            up, down, boundary = "\n".join(lines[up_start:]), down_text, True
+        else:
+            marker = down_line - 2
+            boundary = up_start <= marker < len(lines) and bool(DOWN_LINES.match(lines[marker]))
+            up, down = "\n".join(lines[up_start:marker]), "\n".join(lines[marker + 1 :])
+        unchanged = (
+            boundary
+            and up_start + 1 == up_line
+            and mode == transactional
+            and checksum(up) == up_sum
+            and (None if down is None else checksum(down)) == down_sum
+        )
+        if unchanged:
+            return up, down
+        problem = f"its SQL no longer has the checksum read at the start ({up_sum[:19]}...)"
+    if index_path is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(index_path)
+    from ..errors import MigrationFileError
+
+    raise MigrationFileError(
+        f"{shown} changed while pggate was running: {problem}; none of it was run",
+        hint="run the command again to use the file as it is now",
+    )
 
 
 def _missing_folder(folder: Path) -> Finding:
@@ -320,91 +545,107 @@ def _missing_folder(folder: Path) -> Finding:
     )
 
 
-def _allowed_roots(folder: Path, root: Path | None) -> tuple[Path, ...]:
-    """Where a migration file may live once links are resolved: the project, the folder."""
-    roots = [folder.resolve()]
-    if root is not None:
-        roots.append(root.resolve())
-    return tuple(roots)
+class _Allowed:
+    """Where a migration file may live once links are resolved: the project, the folder.
+
+    Resolved on first use: only a symbolic link needs them.
+    """
+
+    def __init__(self, folder: Path, root: Path | None) -> None:
+        self._folder, self._root = folder, root
+        self._roots: tuple[Path, ...] | None = None
+
+    def contains(self, target: Path) -> bool:
+        """Whether the resolved ``target`` is inside one of the allowed roots."""
+        if self._roots is None:
+            roots = [self._folder.resolve()]
+            if self._root is not None:
+                roots.append(self._root.resolve())
+            self._roots = tuple(roots)
+        return any(target.is_relative_to(base) for base in self._roots)
 
 
-def _unusable(
-    path: Path, allowed: tuple[Path, ...], entry: os.DirEntry[str] | None = None
-) -> tuple[str, str] | None:
-    """``(message, hint)`` when ``path`` cannot be read as a migration, else None.
+def _unusable(entry: os.DirEntry[str], allowed: _Allowed) -> tuple[str, str] | None:
+    """``(message, hint)`` when ``entry`` cannot be read as a migration, else None.
 
     A symbolic link is followed only to a file inside the project (or the migrations
     folder): a link to /etc/shadow must not be printed by validate or copied into the
-    evidence. Messages name the entry, never what it points at or contains.
+    evidence. Messages name the entry, never what it points at or contains. Checked
+    for every entry on every run (the file index never skips it): the entry's type
+    comes with the folder listing, and only links cost a look at their target.
     """
-    kind: Any = entry or path
-    if kind.is_symlink():
+    name = entry.name
+    if entry.is_symlink():
+        path = Path(entry.path)
         if not path.exists():
             return (
-                f"{path.name} is a symbolic link to a file that does not exist",
+                f"{name} is a symbolic link to a file that does not exist",
                 "fix or remove the link",
             )
-        target = path.resolve()
-        if not any(target.is_relative_to(base) for base in allowed):
+        if not allowed.contains(path.resolve()):
             return (
-                f"{path.name} is a symbolic link that resolves outside the project; "
+                f"{name} is a symbolic link that resolves outside the project; "
                 "pggate does not read it",
                 "copy the migration into the migrations folder instead of linking to it",
             )
-    if kind.is_dir():
-        return (f"{path.name} is a folder, not a migration file", "move its files up, or rename it")
-    if not kind.is_file():
-        return (f"{path.name} is not a regular file", "replace it with a .sql file")
+    if entry.is_dir():
+        return (f"{name} is a folder, not a migration file", "move its files up, or rename it")
+    if not entry.is_file():
+        return (f"{name} is not a regular file", "replace it with a .sql file")
     return None
 
 
 def _load_one(
     version: str,
     name: str,
-    path: Path,
-    down_path: Path | None,
+    folder: Path,
+    entry: os.DirEntry[str],
+    down_entry: os.DirEntry[str] | None,
     findings: list[Finding],
-    display: Path,
+    display: str,
     markers: MarkerCache | None = None,
 ) -> Migration | None:
+    """The migration read from its file(s), as without an index."""
     try:
-        text = read_text(path)
-        down_text = read_text(down_path) if down_path else None
+        text = read_text(entry.path)
+        down_text = read_text(down_entry.path) if down_entry is not None else None
     except UnicodeDecodeError as exc:
         findings.append(
             _finding(
                 "MIG009",
-                display,
-                f"{path.name} is not UTF-8 text ({exc.reason})",
+                Path(display),
+                f"{entry.name} is not UTF-8 text ({exc.reason})",
                 "save the file as UTF-8",
             )
         )
         return None
     up, down, transactional, up_line, down_line = split_sections(text, markers)
-    if down is not None and down_text is not None:
+    if down is not None and down_entry is not None:
         findings.append(
             _finding(
                 "MIG010",
-                display,
-                f"{path.name} has a -- migrate:down section and a {down_path.name}",
+                Path(display),
+                f"{entry.name} has a -- migrate:down section and a {down_entry.name}",
                 "keep one down: the section in the file or the .down.sql file",
             )
         )
     if down is None and down_text is not None:
         down, down_line = down_text, 1
+    from_file = down_entry is not None and down_text is not None and down == down_text
     return Migration(
         version=version,
         name=name,
-        path=path,
-        up_sql=up,
-        down_sql=down,
-        down_path=down_path if down_text is not None and down == down_text else None,
+        folder=folder,
+        file=entry.name,
+        down_file=down_entry.name if from_file and down_entry is not None else None,
         transactional=transactional,
         checksum=checksum(up),
         down_checksum=checksum(down) if down is not None else None,
+        has_down=down is not None,
+        texts=Sections((up, down)),
         up_line=up_line,
         down_line=down_line,
-        display=str(display),
+        display=display,
     )
 
 
@@ -418,7 +659,7 @@ def _duplicates(migrations: list[Migration]) -> list[Finding]:
                 _finding(
                     "MIG002",
                     Path(migration.shown),
-                    f"version {migration.version} is used by {other.path.name} and {migration.path.name}",
+                    f"version {migration.version} is used by {other.file} and {migration.file}",
                     "give one of them a new version (pggate new NAME picks the next one)",
                 )
             )

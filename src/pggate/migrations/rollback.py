@@ -118,7 +118,7 @@ def plan_rollback(migrations: tuple[Migration, ...], applied: list[Applied], to:
         migration = local.get(row.version)
         if migration is None:
             problems.append(f"{row.version}_{row.name}: the file is not in the migrations folder")
-        elif migration.down_sql is None:
+        elif not migration.has_down:
             problems.append(f"{migration.shown}: no down section")
         elif migration.checksum != row.checksum:
             problems.append(

@@ -83,7 +83,7 @@ class ValidateResult:
                     "name": m.name,
                     "file": m.shown,
                     "checksum": m.checksum,
-                    "has_down": m.down_sql is not None,
+                    "has_down": m.has_down,
                     "transactional": m.transactional,
                 }
                 for m in self.migrations
@@ -243,7 +243,7 @@ def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> 
             )
         )
     out.extend(_mig006(migration, line, what) for line, what in facts.no_transaction)
-    if migration.down_sql is None:
+    if not migration.has_down:
         severity = Severity.ERROR if require_down else Severity.WARNING
         out.append(
             finding(

@@ -156,28 +156,3 @@ def test_a_read_only_project_validates_without_a_cache(tmp_path):
     (root / ".pggate" / "cache").write_text("a file where the cache folder would go")
     result = api.validate(root)
     assert any(f.check == "LNT001" for f in result.findings)
-
-
-def test_checksums_by_path_size_and_mtime(tmp_path):
-    cache = ParseCache.for_project(tmp_path)
-    cache.remember_file("m/001_a.sql", 10, 123, "sha256:ab")
-    cache.save()
-    again = ParseCache.for_project(tmp_path)
-    assert again.known_checksum("m/001_a.sql", 10, 123) == "sha256:ab"
-    assert again.known_checksum("m/001_a.sql", 11, 123) is None
-    assert again.known_checksum("m/001_a.sql", 10, 124) is None
-
-
-def test_transaction_control_exits_2_naming_file_and_line(tmp_path, cli):
-    root = _project(tmp_path, {"001_a.sql": "create table public.t (id int);\ncommit;\n"})
-    result = cli("validate", cwd=root)
-    assert result.exit_code == 2
-    assert "LNT007" in result.stdout
-    assert "migrations/001_a.sql:2: COMMIT" in " ".join(result.stdout.split())
-
-
-def test_unknown_lint_id_in_config_is_bad_input(tmp_path, cli):
-    root = _project(tmp_path, FILES, '[lint]\nignore = ["LNT999"]\n')
-    result = cli("validate", cwd=root)
-    assert result.exit_code == 2
-    assert "LNT999" in result.stderr + result.stdout
