@@ -1,6 +1,6 @@
 """The caches under ``.pggate/cache/``: what reading and parsing migration files yielded.
 
-Three documents, each an optimisation only: a missing, unreadable, corrupt or
+Four documents, each an optimisation only: a missing, unreadable, corrupt or
 stale one is ignored and rebuilt, and a folder pggate cannot write to just
 means no cache. The cache folder holds a ``.gitignore`` so it is never
 committed (``pggate init`` ignores ``.pggate/`` too). Each is stamped with
@@ -11,6 +11,10 @@ rule, a changed message or a changed loader invalidates it.
 ``validate`` stores each file's parse facts (syntax errors, statement count,
 statements that cannot run in a transaction, lint hits) under a key made of the
 file's checksums, and reads them back next time.
+
+``validate.json`` (``ParseCache`` too): the last few verdicts, the findings of a
+whole folder under a digest of everything they depend on (``validate.verdict_key``);
+a run with a known digest loads neither ``parse.json`` nor any file's facts.
 
 ``markers.json`` (``MarkerCache``): where a file's ``-- migrate:down`` marker
 is, by the SHA-256 of the file's text.
@@ -42,6 +46,7 @@ import json
 import os
 import tempfile
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +56,10 @@ FORMAT = 2
 RACY_SECONDS = 2  # see the module docstring: entries this recent are not recorded
 # The modules whose results are cached: editing one changes the stamp.
 _SOURCES = ("parse.py", "lint.py", "lint_rules.py", "lint_catalogue.py", "validate.py", "cache.py")
+# A verdict holds findings: their ids, severities, gates and the way files are shown too.
+_VERDICT_SOURCES = (*_SOURCES, "files.py", "../catalogue.py", "../results.py")
+VERDICTS = "validate.json"
+KEPT_VERDICTS = 4  # offline, migrate's, and --env ones: a few differ in what they depend on
 
 
 def _stamp(sources: tuple[str, ...] = _SOURCES) -> str:
@@ -65,16 +74,20 @@ def _stamp(sources: tuple[str, ...] = _SOURCES) -> str:
 
 
 class ParseCache:
-    """Parse facts by content key."""
+    """Parse facts by content key, and whole verdicts by the key of everything they depend on.
+
+    Both documents are read on first use: a run whose verdict is known never
+    deserialises the facts of every file.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.stamp = _stamp() if path else ""
-        self._facts: dict[str, Any] = {}
+        self._facts: dict[str, Any] | None = None if path is not None else {}
         self._used: set[str] = set()
         self._dirty = False
-        if path is not None:
-            self._load(path)
+        self._verdicts: dict[str, Any] | None = None if path is not None else {}
+        self._verdicts_dirty = False
 
     @classmethod
     def for_project(cls, root: Path) -> ParseCache:
@@ -86,39 +99,77 @@ class ParseCache:
         """A cache that remembers nothing (every lookup misses)."""
         return cls(None)
 
-    def _load(self, path: Path) -> None:
-        data = _read_stamped(path, self.stamp)
-        if data is None:
-            self._dirty = path.exists()  # stale: rewrite it
-            return
-        facts = data.get("facts")
-        self._facts = facts if isinstance(facts, dict) else {}
+    def _all_facts(self) -> dict[str, Any]:
+        if self._facts is None:
+            assert self.path is not None
+            data = _read_stamped(self.path, self.stamp)
+            if data is None:
+                self._dirty = self.path.exists()  # stale: rewrite it
+            facts = (data or {}).get("facts")
+            self._facts = facts if isinstance(facts, dict) else {}
+        return self._facts
 
     # ------------------------------------------------------------ parse facts
 
     def facts(self, key: str) -> Any | None:
         """The facts stored under ``key``, or ``None``."""
-        value = self._facts.get(key)
+        value = self._all_facts().get(key)
         if value is not None:
             self._used.add(key)
         return value
 
     def put_facts(self, key: str, value: Any) -> None:
         """Store ``value`` (JSON-ready) under ``key``."""
-        self._facts[key] = value
+        self._all_facts()[key] = value
         self._used.add(key)
         self._dirty = True
+
+    # ------------------------------------------------------------ verdicts
+
+    @cached_property
+    def _verdict_stamp(self) -> str:
+        return _stamp(_VERDICT_SOURCES)
+
+    @property
+    def _verdicts_path(self) -> Path | None:
+        return self.path.with_name(VERDICTS) if self.path is not None else None
+
+    def _all_verdicts(self) -> dict[str, Any]:
+        if self._verdicts is None:
+            path = self._verdicts_path
+            data = _read_stamped(path, self._verdict_stamp) if path else None
+            verdicts = (data or {}).get("verdicts")
+            self._verdicts = verdicts if isinstance(verdicts, dict) else {}
+        return self._verdicts
+
+    def verdict(self, key: str) -> Any | None:
+        """The verdict (JSON) stored under ``key``, or ``None``."""
+        return self._all_verdicts().get(key)
+
+    def put_verdict(self, key: str, value: Any) -> None:
+        """Store ``value`` (JSON-ready) under ``key``, keeping the latest few verdicts."""
+        verdicts = self._all_verdicts()
+        verdicts.pop(key, None)
+        verdicts[key] = value
+        for old in list(verdicts)[:-KEPT_VERDICTS]:
+            del verdicts[old]
+        self._verdicts_dirty = True
 
     # ------------------------------------------------------------ saving
 
     def save(self) -> None:
-        """Write the cache if it changed, keeping only the facts this run used."""
+        """Write what changed, keeping only the facts this run used (if it used any)."""
         if self.path is None:
             return
-        self._facts, dropped = _keep_used(self._facts, self._used)
-        if self._dirty or dropped:
-            data = {"stamp": self.stamp, "facts": self._facts}
-            self._dirty = not _save_json(self.path, data)
+        if self._facts is not None:
+            self._facts, dropped = _keep_used(self._facts, self._used)
+            if self._dirty or dropped:
+                data = {"stamp": self.stamp, "facts": self._facts}
+                self._dirty = not _save_json(self.path, data)
+        path = self._verdicts_path
+        if self._verdicts_dirty and path is not None and self._verdicts is not None:
+            data = {"stamp": self._verdict_stamp, "verdicts": self._verdicts}
+            self._verdicts_dirty = not _save_json(path, data)
 
 
 class MarkerCache:

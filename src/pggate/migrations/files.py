@@ -9,6 +9,11 @@ makes a file run outside a transaction.
 
 The checksum is sha256 of the up section with line endings normalised, stored
 as ``sha256:<hex>`` so the algorithm can change without false drift.
+
+``load_folder`` lists the folder and checks every entry each run, but reads only
+the files the project's file index (``cache.FileIndex``, ``.pggate/cache/files.json``)
+cannot vouch for by their stat; the SQL of the others is read on first use and
+checked against the recorded checksums (``Migration``, ``_reread``).
 """
 
 from __future__ import annotations
@@ -340,7 +345,8 @@ def _load_folder(
         name = entry.name
         if name.startswith("."):
             continue
-        problem = _unusable(entry, allowed)
+        # A plain file (the listing says so, no stat) needs no further look.
+        problem = None if entry.is_file(follow_symlinks=False) else _unusable(entry, allowed)
         if problem is not None:
             if name.endswith(".sql"):
                 findings.append(_finding("MIG003", shown(name), *problem))
@@ -390,7 +396,7 @@ def _load_folder(
                 "rename it to match its migration, or delete it",
             )
         )
-    migrations.sort(key=lambda m: (m.number, m.version, m.name))
+    migrations.sort(key=lambda m: (int(m.version), m.version, m.name))
     findings.extend(_duplicates(migrations))
     return MigrationSet(folder, tuple(migrations), tuple(findings))
 
@@ -653,7 +659,8 @@ def _duplicates(migrations: list[Migration]) -> list[Finding]:
     seen: dict[int, Migration] = {}
     out = []
     for migration in migrations:
-        other = seen.get(migration.number)
+        number = int(migration.version)
+        other = seen.get(number)
         if other is not None:
             out.append(
                 _finding(
@@ -663,5 +670,5 @@ def _duplicates(migrations: list[Migration]) -> list[Finding]:
                     "give one of them a new version (pggate new NAME picks the next one)",
                 )
             )
-        seen[migration.number] = migration
+        seen[number] = migration
     return out

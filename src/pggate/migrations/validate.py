@@ -19,11 +19,16 @@ Severities and docs of every id are in ``pggate.catalogue``.
 
 The lock-hazard lints (LNT) are in ``lint.py``. Parsing is the expensive part:
 ``file_facts`` caches what a file's text yields (``cache.py``), and only the
-context of the earlier files is applied afresh on every run.
+context of the earlier files is applied afresh on every run. The whole verdict
+(the files' findings) is cached too, under ``verdict_key``: every file's facts
+key, how it is shown, whether it is pending, and the settings; a run with the
+same key (a no-op ``migrate``) reads it back without loading any file's facts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -112,17 +117,69 @@ def validate(
     settings = settings or LintSettings()
     cache = cache or ParseCache.disabled()
     applied_versions = {row.version for row in applied} if applied is not None else None
+    key = verdict_key(mset.migrations, require_down, applied_versions, settings)
+    known = _known_verdict(cache, key)
+    if known is None:
+        known = _verdict(mset.migrations, require_down, applied_versions, settings, cache)
+        stored = json.loads(json.dumps([f.to_dict() for f in known]))
+        if [Finding.from_dict(f) for f in stored] == known:  # only what JSON gives back whole
+            cache.put_verdict(key, stored)
+        cache.save()
+    return ValidateResult(mset.migrations, (*mset.findings, *known), applied is not None)
+
+
+def _verdict(
+    migrations: tuple[Migration, ...],
+    require_down: bool,
+    applied_versions: set[str] | None,
+    settings: LintSettings,
+    cache: ParseCache,
+) -> list[Finding]:
+    """The findings of the files, in order: each file's facts in the context of the earlier ones."""
     context = Context()
-    out = list(mset.findings)
-    for migration in mset.migrations:
+    out: list[Finding] = []
+    for migration in migrations:
         facts = file_facts(migration, cache)
         out.extend(_findings_of(migration, facts, require_down))
         out.extend(findings(migration, facts.lint, context, settings))
         out.extend(findings(migration, facts.down_lint, Context(), settings))
         pending = applied_versions is not None and migration.version not in applied_versions
         context.advance(facts.lint, pending)
-    cache.save()
-    return ValidateResult(mset.migrations, tuple(out), applied is not None)
+    return out
+
+
+def verdict_key(
+    migrations: tuple[Migration, ...],
+    require_down: bool,
+    applied_versions: set[str] | None,
+    settings: LintSettings,
+) -> str:
+    """What the files' findings depend on besides the code (the cache's stamp holds that).
+
+    Each file's facts key, how it is shown, whether it has a down and whether it is
+    pending, in order (the context of earlier files is part of a file's findings), and
+    ``[lint]``, ``--require-down``: the same key means the same findings.
+    """
+    parts = [
+        f"down={require_down}",
+        f"ignore={sorted(settings.ignore)}",
+        f"enable={sorted(settings.enable)}",
+        f"history={applied_versions is not None}",
+    ]
+    for m in migrations:
+        pending = "" if applied_versions is None else m.version not in applied_versions
+        parts.append(f"{cache_key(m)}|{m.label}|{m.shown}|{m.down_file}|{m.has_down}|{pending}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _known_verdict(cache: ParseCache, key: str) -> list[Finding] | None:
+    stored = cache.verdict(key)
+    if not isinstance(stored, list):
+        return None
+    try:
+        return [Finding.from_dict(f) for f in stored]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # a damaged verdict: validate afresh and overwrite it
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,11 @@ def _count_parses(monkeypatch) -> list:
     return parsed
 
 
+def _forget_verdicts(root: Path) -> None:
+    """Drop the whole-run verdicts, so validate asks the per-file facts again."""
+    (root / ".pggate" / "cache" / "validate.json").unlink()
+
+
 def test_an_unchanged_file_is_never_parsed_twice(tmp_path, monkeypatch):
     root = _project(tmp_path, FILES)
     parsed = _count_parses(monkeypatch)
@@ -134,6 +139,7 @@ def test_a_damaged_or_stale_cache_is_rebuilt(tmp_path, monkeypatch, damage):
     first = api.validate(root)
     cache_file = root / ".pggate" / "cache" / "parse.json"
     cache_file.write_text(damage)
+    _forget_verdicts(root)
     parsed = _count_parses(monkeypatch)
     assert api.validate(root).findings == first.findings
     assert sorted(parsed) == ["001_t", "002_i"]
@@ -147,6 +153,7 @@ def test_a_damaged_entry_is_parsed_again(tmp_path, monkeypatch):
     data = json.loads(cache_file.read_text())
     data["facts"] = {key: {"lint": 3} for key in data["facts"]}
     cache_file.write_text(json.dumps(data))
+    _forget_verdicts(root)
     assert api.validate(root).findings == first.findings
 
 
@@ -156,3 +163,57 @@ def test_a_read_only_project_validates_without_a_cache(tmp_path):
     (root / ".pggate" / "cache").write_text("a file where the cache folder would go")
     result = api.validate(root)
     assert any(f.check == "LNT001" for f in result.findings)
+
+
+def test_an_unchanged_run_reads_its_verdict_without_the_facts(tmp_path, monkeypatch):
+    """The no-op migrate's case: same files, same settings, no facts document loaded."""
+    root = _project(tmp_path, FILES)
+    first = api.validate(root)
+    facts_file = root / ".pggate" / "cache" / "parse.json"
+    facts_file.write_text("{not json: never read when the verdict is known")
+    parsed = _count_parses(monkeypatch)
+    again = api.validate(root)
+    assert again.findings == first.findings and parsed == []
+    assert facts_file.read_text().startswith("{not json"), "the facts were not even loaded"
+    assert [f.check for f in again.findings] == [f.check for f in first.findings]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["edit", "ignore", "require_down", "history", "damaged verdicts", "stale verdicts"],
+)
+def test_a_verdict_is_only_reused_for_the_same_inputs(tmp_path, monkeypatch, change):
+    from pggate.migrations.files import load_folder
+    from pggate.migrations.lint import LintSettings
+
+    root = _project(tmp_path, FILES)
+
+    def run(**kwargs):
+        mset = load_folder(root / "migrations", root)
+        return validate.validate(mset, cache=ParseCache.for_project(root), **kwargs)
+
+    def fresh(**kwargs):
+        mset = load_folder(root / "migrations", root)
+        return validate.validate(mset, cache=ParseCache.disabled(), **kwargs)
+
+    run()
+    kwargs: dict = {}
+    verdicts = root / ".pggate" / "cache" / "validate.json"
+    if change == "edit":
+        (root / "migrations" / "002_i.sql").write_text("create index t_x_idx on public.t (x);\n")
+    elif change == "ignore":
+        kwargs["settings"] = LintSettings.from_config(["LNT001"], [])
+    elif change == "require_down":
+        kwargs["require_down"] = True
+    elif change == "history":
+        kwargs["applied"] = []
+    elif change == "damaged verdicts":
+        data = json.loads(verdicts.read_text())
+        data["verdicts"] = {key: [{"check": 1}] for key in data["verdicts"]}
+        verdicts.write_text(json.dumps(data))
+    else:
+        data = json.loads(verdicts.read_text())
+        verdicts.write_text(json.dumps({**data, "stamp": "older pggate"}))
+    got = run(**kwargs)
+    assert got.findings == fresh(**kwargs).findings
+    assert run(**kwargs).findings == got.findings, "and reused next time"
