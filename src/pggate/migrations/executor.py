@@ -8,6 +8,7 @@ SQLSTATE, the server's message, detail and hint.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,20 +115,27 @@ def transaction_control(statements: list[Statement]) -> list[tuple[Statement, st
     return found
 
 
-def refuse_transaction_control(migrations: list[Migration], section: str = "up") -> None:
+def refuse_transaction_control(
+    migrations: list[Migration],
+    section: str = "up",
+    sections: Callable[[Migration, str], list[Statement]] | None = None,
+) -> None:
     """Raise ``MigrationFileError`` (exit 2) naming every ``file:line`` of transaction control.
 
     Only transactional sections: a ``-- pggate:no-transaction`` file runs in autocommit,
     where its own ``BEGIN``/``COMMIT`` group statements without ending anything of pggate's.
     Checked before anything is sent, also for files edited after ``validate`` ran.
+    ``sections``: how to get a section's statements (a runner passes the ones it keeps).
     """
     from ..errors import MigrationFileError
+
+    sections = sections or statements_of
 
     found = []
     for migration in migrations:
         if not migration.transactional or (section == "down" and not migration.has_down):
             continue
-        for statement, word in transaction_control(statements_of(migration, section)):
+        for statement, word in transaction_control(sections(migration, section)):
             found.append(f"{migration.shown_file(section)}:{statement.line}: {word}")
     if found:
         raise MigrationFileError(

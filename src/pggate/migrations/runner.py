@@ -155,6 +155,16 @@ class Runner(Worker):
         self._last_version: str | None = None  # the run's last migration
         self._no_drift: str | None = None  # its proven no-drift key (schema/digest.py)
         self._history_rows = 0  # rows when the run started: migrations must not change them
+        self._split: dict[str, list[Any]] = {}  # each pending up section's statements, by version
+
+    def _statements(self, migration: Migration, section: str = "up") -> list[Any]:
+        """A section's statements, split once per run (checked, then applied)."""
+        if section != "up":
+            return statements_of(migration, section)
+        found = self._split.get(migration.version)
+        if found is None:
+            found = self._split[migration.version] = statements_of(migration)
+        return found
 
     def migrate(
         self,
@@ -173,7 +183,7 @@ class Runner(Worker):
                 self.history.ensure()
             the_plan = plan(migrations, self.history, to)
             pending = the_plan.pending
-            refuse_transaction_control(list(pending))
+            refuse_transaction_control(list(pending), sections=self._statements)
             if (dry_run or single_transaction) and any(not m.transactional for m in pending):
                 first = next(m for m in pending if not m.transactional)
                 if single_transaction:
@@ -221,7 +231,7 @@ class Runner(Worker):
         if not migration.transactional:
             self._apply_outside_transaction(migration)
             return
-        statements = statements_of(migration)
+        statements = self._statements(migration)
         if self._batchable(migration, statements) and self._apply_batched(migration, statements):
             return
         for attempt, delay in enumerate((*LOCK_RETRIES, None)):
@@ -337,7 +347,7 @@ class Runner(Worker):
         self._applied(migration, duration, len(statements))
 
     def _apply_outside_transaction(self, migration: Migration) -> None:
-        statements = statements_of(migration)
+        statements = self._statements(migration)
         started_at, clock = datetime.now(UTC), time.perf_counter()
         invalid_before = set(self._invalid_indexes())
         remaining = statements
@@ -394,7 +404,7 @@ class Runner(Worker):
                     self.history.ensure()  # inside the transaction: rolled back with the rest
                 for index, migration in enumerate(pending):
                     self._progress(index, len(pending), migration)
-                    statements = statements_of(migration)
+                    statements = self._statements(migration)
                     if batched and self._batchable(migration, statements):
                         clock = time.perf_counter()
                         self._run_batch(migration)
