@@ -1,4 +1,6 @@
-"""What the CLI writes for progress events when stderr is piped: each line as it is."""
+"""What the CLI writes: piped progress lines as they are, many findings of one check in one row."""
+
+import io
 
 import pytest
 
@@ -47,3 +49,52 @@ def test_a_warning_is_said_once(piped_stderr):
     for _ in range(3):
         out.emit(Event("env.warning", "the pooler is in session mode", {"warning": True}))
     assert piped_stderr.getvalue().count("the pooler is in session mode") == 1
+
+
+def _shown(table) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(table)
+    return console.export_text()
+
+
+def _many(count: int, hint=lambda i: "wrap each call in a scalar subquery") -> list:
+    from pggate.results import Finding, Severity
+
+    return [
+        Finding(
+            "RLS008", "rls", Severity.WARNING, f"public.t{i:03d}", f"policy p{i} calls it", hint(i)
+        )
+        for i in range(count)
+    ]
+
+
+def test_many_findings_of_one_check_share_one_row_that_says_so():
+    from pggate.cli.render import findings_table
+    from pggate.results import Finding, Severity
+
+    other = Finding("RLS001", "rls", Severity.ERROR, "public.tenants", "rls disabled", "enable it")
+    shown = _shown(findings_table([*_many(25), other], group_over=20))
+    assert (
+        "25 objects: public.t000, public.t001, public.t002, public.t003, public.t004, ... (+20)"
+        in shown
+    )
+    assert "e.g. policy p0 calls it" in shown and "hint: wrap each call" in shown
+    assert "every one is listed in --format json" in shown
+    assert "public.t005" not in shown
+    assert "public.tenants" in shown and "rls disabled" in shown  # another check keeps its row
+
+
+def test_up_to_the_limit_and_by_default_every_finding_has_its_row():
+    from pggate.cli.render import findings_table
+
+    assert _shown(findings_table(_many(20), group_over=20)).count("calls it") == 20
+    assert _shown(findings_table(_many(25))).count("calls it") == 25  # validate: no grouping
+
+
+def test_a_group_whose_hints_differ_does_not_pick_one():
+    from pggate.cli.render import findings_table
+
+    shown = _shown(findings_table(_many(25, hint=lambda i: f"index t{i}"), group_over=20))
+    assert "hints differ per object" in shown and "index t0" not in shown

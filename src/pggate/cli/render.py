@@ -53,8 +53,22 @@ def badge(status: Status | str) -> str:
     return f"[{STATUS_STYLE.get(text, 'bold')}]{text.upper()}[/]"
 
 
-def findings_table(findings: Iterable[Finding], title: str | None = None) -> Any:
-    """A rich table of findings, worst first, with the hint for each."""
+def findings_table(
+    findings: Iterable[Finding],
+    title: str | None = None,
+    *,
+    group_over: int | None = None,
+    listed_in: str = "--format json",
+) -> Any:
+    """A rich table of findings, worst first, with the hint for each.
+
+    ``group_over``: when one check has more findings than that, they take one row: how
+    many, the first objects, one message as an example and the hint. A thousand rows
+    saying the same thing hide the one that differs, and laying them out took longer
+    than the checks; ``listed_in`` says where every one of them is.
+    """
+    from itertools import groupby
+
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, expand=False, title_justify="left")
@@ -62,15 +76,42 @@ def findings_table(findings: Iterable[Finding], title: str | None = None) -> Any
     table.add_column("severity", no_wrap=True)
     table.add_column("object", overflow="fold")
     table.add_column("message / hint", overflow="fold")
-    for finding in worst_first(findings):
-        style = SEVERITY_STYLE.get(str(finding.severity), "")
-        message = escape(finding.message)
-        if finding.hint:
-            message += f"\n[dim]hint: {escape(finding.hint)}[/dim]"
-        table.add_row(
-            finding.check, f"[{style}]{finding.severity}[/]", escape(finding.object), message
-        )
+    ordered = worst_first(findings)
+    for _key, same in groupby(ordered, key=lambda f: (f.severity.rank, f.check)):
+        group = list(same)
+        if group_over is not None and len(group) > group_over:
+            table.add_row(*_grouped_row(group, listed_in))
+            continue
+        for finding in group:
+            table.add_row(*_finding_row(finding))
     return table
+
+
+def _finding_row(finding: Finding) -> tuple[str, str, str, str]:
+    style = SEVERITY_STYLE.get(str(finding.severity), "")
+    message = escape(finding.message)
+    if finding.hint:
+        message += f"\n[dim]hint: {escape(finding.hint)}[/dim]"
+    return finding.check, f"[{style}]{finding.severity}[/]", escape(finding.object), message
+
+
+GROUP_OVER = 20  # verify and stage: more findings of one check than this share one row
+GROUP_SHOWN = 5  # objects named in a grouped row
+
+
+def _grouped_row(group: list[Finding], listed_in: str) -> tuple[str, str, str, str]:
+    first = group[0]
+    check, severity, _object, _message = _finding_row(first)
+    shown = ", ".join(f.object for f in group[:GROUP_SHOWN])
+    objects = f"{len(group)} objects: {shown}, ... (+{len(group) - GROUP_SHOWN})"
+    message = f"e.g. {escape(first.message)}"
+    hints = {f.hint for f in group}
+    if len(hints) == 1 and first.hint:
+        message += f"\n[dim]hint: {escape(first.hint)}[/dim]"
+    elif first.hint:
+        message += f"\n[dim]hints differ per object: see {escape(listed_in)}[/dim]"
+    message += f"\n[dim]every one is listed in {escape(listed_in)}[/dim]"
+    return check, severity, escape(objects), message
 
 
 def facts_table(facts: dict[str, Any], title: str | None = None) -> Any:
@@ -305,7 +346,7 @@ def _verify(out: Output, result: Any) -> None:
         if gate.summary.get("proven"):  # the isolation proof: what it exercised
             out.console.print(f"  {escape(gate.summary['proven'])}")
         if gate.findings:
-            out.console.print(findings_table(gate.findings))
+            out.console.print(findings_table(gate.findings, group_over=GROUP_OVER))
     for warning in getattr(result, "warnings", ()):
         out.console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     out.console.print(f"verify: {badge(result.status)}")
@@ -348,7 +389,14 @@ def _bench(out: Output, result: Any) -> None:
 def _run(out: Output, result: Any) -> None:
     findings = [f for f in result.findings if str(f.severity) != "info"]
     if findings:
-        out.console.print(findings_table(findings, title="findings"))
+        out.console.print(
+            findings_table(
+                findings,
+                title="findings",
+                group_over=GROUP_OVER,
+                listed_in="the report and --format json",
+            )
+        )
     for step in result.steps:  # a step that could not run says why, and what to do
         if step.error:
             out.console.print(f"[bold red]{step.step}:[/bold red] {escape(step.error['message'])}")
