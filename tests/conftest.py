@@ -221,3 +221,27 @@ def run_pggate() -> Callable[..., CliResult]:
         return CliResult(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture
+def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files a test just wrote count as old enough for the file index (no 2 s wait)."""
+    from pggate.migrations import cache
+
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the migration files pggate reads from now on."""
+    from pggate.migrations import files
+
+    seen: list[str] = []
+    real = files.read_text
+
+    def counting(path: str | os.PathLike[str]) -> str:
+        seen.append(os.path.basename(path))
+        return real(path)
+
+    monkeypatch.setattr(files, "read_text", counting)
+    return seen

@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-from pggate.migrations import cache, files
-
 TASKS = {
     "001_orgs.sql": """
         create table orgs (id bigint generated always as identity primary key, name text not null);
@@ -24,17 +22,8 @@ TASKS = {
 
 
 @pytest.fixture(autouse=True)
-def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
+def _old_enough(no_racy_window: None) -> None:
     """Files a test just wrote count as old enough; each edit below waits a clock tick."""
-    monkeypatch.setattr(cache, "RACY_SECONDS", 0)
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real = files.read_text
-    monkeypatch.setattr(files, "read_text", lambda p: seen.append(os.path.basename(p)) or real(p))
-    return seen
 
 
 def _tables(db) -> set[str]:

@@ -25,25 +25,6 @@ FILES = {
 }
 
 
-@pytest.fixture
-def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "RACY_SECONDS", 0)
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the files pggate reads from now on."""
-    seen: list[str] = []
-    real = files.read_text
-
-    def counting(path: str | os.PathLike[str]) -> str:
-        seen.append(os.path.basename(path))
-        return real(path)
-
-    monkeypatch.setattr(files, "read_text", counting)
-    return seen
-
-
 def _project(tmp_path: Path, migrations: dict[str, str] | None = None) -> Path:
     folder = tmp_path / "migrations"
     folder.mkdir(parents=True)
