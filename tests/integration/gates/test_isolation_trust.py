@@ -363,3 +363,32 @@ def test_a_stage_with_a_table_named_api_keys_writes_every_report(cli, tmp_path, 
     # the text output says what the proof exercised, not only that the gate passed
     proven = isolation["summary"]["proven_tables"]
     assert f"gate isolation: proven {proven} of {proven} tables" in result.stdout
+
+
+def test_a_policy_whose_helper_the_actor_may_not_execute_is_an_error_not_a_refusal(project, db):
+    # Every probe fails with 42501 "permission denied for function": no policy judged any
+    # row, so nothing about isolation was exercised and the table is unusable for its users.
+    db.execute(BASE + scoped("public.tasks"))
+    db.execute("revoke execute on function private.my_orgs() from public, pggate_trust_actor")
+    result = prove(project, ACTOR)
+    assert ("RLS030", "public.tasks") in checks(result), result.findings
+    table = result.summary["tables"]["public.tasks"]
+    assert table["status"] == "error", table
+    member = [p for p in table["probes"] if not p["probe"].startswith("anon")]
+    assert {(p["result"], p.get("sqlstate")) for p in member} == {("error", "42501")}, member
+    anon = {p["result"] for p in table["probes"] if p["probe"].startswith("anon")}
+    assert anon == {"refused"}  # anon holds no privilege on the table: a real refusal
+    assert str(result.status) == "fail"
+
+
+def test_no_privilege_on_the_table_is_still_a_refusal(project, db):
+    db.execute(BASE + scoped("public.tasks"))
+    db.execute("revoke insert on public.tasks from pggate_trust_actor")
+    result = prove(project, ACTOR)
+    inserts = [
+        p
+        for p in result.summary["tables"]["public.tasks"]["probes"]
+        if p["probe"] in ("insert", "move") and p.get("sqlstate") == "42501"
+    ]
+    assert inserts and {p["result"] for p in inserts} == {"refused"}, inserts
+    assert ("RLS030", "public.tasks") not in checks(result)

@@ -409,10 +409,16 @@ class Proof:
         for table in self.tables:
             outcomes = grouped[table.name]
             unproven = any(o.result == "unproven" and _cross(o) for o in outcomes)
-            proven += bool(outcomes) and not unproven
+            # A cross-tenant probe that failed (RLS030) tested nothing about isolation.
+            failed = any(o.result == "error" and _cross(o) for o in outcomes)
+            proven += bool(outcomes) and not unproven and not failed
             entry: dict[str, Any] = {
                 "tenant": table.how,
-                "status": "unproven" if unproven or not outcomes else "proven",
+                "status": "unproven"
+                if unproven or not outcomes
+                else "error"
+                if failed
+                else "proven",
                 "rows": self._origins(table),
             }
             for probe in CROSS:

@@ -14,9 +14,10 @@ a permission error the probe itself provoked is never taken for the policy refus
 probe of a command the role holds no privilege for at all runs as it is: its 42501 is
 a real refusal.
 
-Outcomes: ``refused`` (42501, or a constraint or trigger: its SQLSTATE and message are
-kept), ``leak``, ``error`` (the policy failed for the actor: RLS030) and ``unproven``
-(no row to act on, with the reason).
+Outcomes: ``refused`` (the policy's WITH CHECK or no privilege on the table, 42501; or a
+constraint or trigger: its SQLSTATE and message are kept), ``leak``, ``error`` (the
+statement failed for the actor, a 42501 on a function or schema included: RLS030) and
+``unproven`` (no row to act on, with the reason).
 """
 
 from __future__ import annotations
@@ -42,6 +43,23 @@ from .tables import TenantTable
 CROSS = ("read", "update", "delete", "insert", "move")
 OWN = ("select", "update", "delete", "insert")
 _POLICY_COMMAND = {"select": "r", "insert": "a", "update": "w", "delete": "d"}
+
+
+# What PostgreSQL says when the row itself is refused: a policy's WITH CHECK, or no
+# privilege on the table (or view) for the command. Every other 42501 ("permission denied
+# for function", "... for schema", "... for sequence") is a statement that failed before any
+# policy judged the row: the table is unusable for the actor (RLS030), and nothing about its
+# isolation was exercised.
+_ROW_REFUSALS = (
+    "new row violates row-level security policy",
+    "permission denied for table ",
+    "permission denied for view ",
+    "permission denied for materialized view ",
+)
+
+
+def _refuses_the_row(message: str) -> bool:
+    return message.startswith(_ROW_REFUSALS)
 
 
 @dataclass
@@ -371,7 +389,7 @@ class Prober:
     def _refusal(self, table: TenantTable, exc: psycopg.Error) -> str | None:
         """``policy``/``constraint``/``trigger`` when the error refuses the row, else ``None``."""
         state = exc.sqlstate or ""
-        if state == "42501":
+        if state == "42501" and _refuses_the_row(exc.diag.message_primary or ""):
             return "policy"
         if state.startswith("23"):
             return "constraint"
