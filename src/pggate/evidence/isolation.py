@@ -198,7 +198,7 @@ def _is_probe(name: str, value: Any) -> bool:
 def _row(table: str, entry: dict[str, Any], probes: tuple[str, ...], keys: dict[str, str]) -> Row:
     runs = [p for p in entry.get("probes", []) if isinstance(p, dict)]  # every run, when listed
     cells = tuple(_with_runs(_cell(p, entry.get(p)), runs) for p in probes)
-    unproven = str(entry.get("status", "")).lower() in ("unproven", "not proven")
+    unproven = str(entry.get("status", "")).lower() in ("unproven", "not proven", "error")
     key = keys.get(table) or next((_key(entry.get(p)) for p in probes if _key(entry.get(p))), None)
     return Row(table, cells, key, _rows_text(entry.get("rows")), unproven)
 
