@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from pggate.embedded import EmbeddedServer  # noqa: E402
 from pggate.migrations.derive import derive  # noqa: E402
-from pggate.migrations.files import Migration  # noqa: E402
+from pggate.migrations.files import Migration, Sections  # noqa: E402
 from pggate.schema.snapshot import take  # noqa: E402
 
 TABLE = """create table t{i} (id bigint generated always as identity primary key,
@@ -32,7 +32,16 @@ create policy t{i}_p on t{i} using (tenant_id = current_setting('app.t', true)::
 grant select on t{i} to public;
 """
 DROP = Migration(
-    "2", "drop", Path("2_drop.sql"), "drop schema s cascade;", None, None, True, "", None
+    version="2",
+    name="drop",
+    folder=Path("."),
+    file="2_drop.sql",
+    down_file=None,
+    transactional=True,
+    checksum="",
+    down_checksum=None,
+    has_down=False,
+    texts=Sections(("drop schema s cascade;", None)),
 )
 
 
