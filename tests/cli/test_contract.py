@@ -134,3 +134,25 @@ def test_json_is_asked_for_as_click_reads_the_line(argv, wanted):
     from pggate.cli.guard import _json_requested
 
     assert _json_requested(argv) is wanted
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--format", "json", "--version"],
+        ["--version", "-f", "json"],
+        ["-f", "json", "--help"],
+        ["-f", "json", "status", "--help"],
+        ["migrate", "-h", "--format=json"],
+    ],
+)
+def test_version_and_help_asked_for_in_json_print_one_json_document(run_pggate, tmp_path, argv):
+    from pggate import __version__
+
+    result = run_pggate(*argv, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    document = result.json()  # the one document on stdout, nothing else
+    if "--version" in argv:
+        assert document == {"version": __version__}
+    else:
+        assert document["help"].startswith("Usage: pggate") and "--format" in document["help"]

@@ -35,9 +35,14 @@ def run(app: typer.Typer, argv: list[str]) -> int:
 
 
 def _run_for_json(app: typer.Typer, argv: list[str], verbose: bool) -> int:
-    """The app outside standalone mode: a usage error becomes a JSON error document too."""
+    """The app outside standalone mode: a usage error becomes a JSON error document too.
+
+    ``--version`` and ``--help`` print text in the app; asked for in JSON they print one
+    document holding it (``{"version": ...}``, ``{"help": ...}``), as ``--format json``
+    promises for every command line.
+    """
     try:
-        return exit_code_of(app(args=argv, prog_name="pggate", standalone_mode=False))
+        return _as_json_document(app, argv)
     except typer.Abort:  # what standalone mode says as "Aborted!" (stdin closed at a prompt)
         aborted = PggateError("aborted")
         aborted.exit_code = 1
@@ -54,6 +59,40 @@ def _run_for_json(app: typer.Typer, argv: list[str], verbose: bool) -> int:
         error.exit_code = int(getattr(exc, "exit_code", 2))
         report(error, verbose=False, json_mode=True)
         return error.exit_code
+
+
+def _as_json_document(app: typer.Typer, argv: list[str]) -> int:
+    import contextlib
+    import io
+    import json
+
+    from .. import __version__
+
+    given = argv[: argv.index("--")] if "--" in argv else argv
+    if "--version" in given and given.index("--version") < _command_at(given):
+        sys.stdout.write(json.dumps({"version": __version__}, indent=2) + "\n")
+        return 0
+    if "-h" not in given and "--help" not in given:
+        return exit_code_of(app(args=argv, prog_name="pggate", standalone_mode=False))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = exit_code_of(app(args=argv, prog_name="pggate", standalone_mode=False))
+    sys.stdout.write(json.dumps({"help": printed.getvalue()}, indent=2) + "\n")
+    return code
+
+
+def _command_at(argv: list[str]) -> int:
+    """Where the command name is in ``argv`` (the first word that is no option or value)."""
+    takes_value = {"--project", "-p", "--env", "-e", "--format", "-f"}
+    index = 0
+    while index < len(argv):
+        if argv[index] in takes_value:
+            index += 2
+        elif argv[index].startswith("-"):
+            index += 1
+        else:
+            return index
+    return len(argv)
 
 
 def _is_click_error(exc: Exception) -> bool:
