@@ -313,6 +313,7 @@ class CheckContext:
             "exclude": [_plain(name) for name in tenancy.exclude],
             "extra_tables": [_plain(name) for name in [*tenancy.tables, *tenancy.table_columns]],
             "actor_role": tenancy.actor.role,
+            "actor_roles": sorted({actor.role for actor in tenancy.all_actors}),
         }
 
     def pggate_tables(self) -> list[int]:
