@@ -312,7 +312,6 @@ class CheckContext:
             "tenant_columns": tenancy.tenant_columns,
             "exclude": [_plain(name) for name in tenancy.exclude],
             "extra_tables": [_plain(name) for name in [*tenancy.tables, *tenancy.table_columns]],
-            "actor_role": tenancy.actor.role,
             "actor_roles": sorted({actor.role for actor in tenancy.all_actors}),
         }
 

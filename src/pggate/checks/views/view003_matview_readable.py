@@ -9,7 +9,8 @@ class MaterializedViewReadable(ViewCheck):
 
     **Problem**: a materialized view is a stored copy of its query's rows, and row-level
     security does not apply to it: ``anon``, the actor role or ``public`` reading it see the
-    rows of every tenant that were there when it was refreshed.
+    rows of every tenant that were there when it was refreshed. A grant to a role they are
+    members of counts too, as it does for PostgreSQL.
 
     **Fix**: move it to a schema the API cannot reach, or revoke reading it::
 
@@ -27,7 +28,10 @@ class MaterializedViewReadable(ViewCheck):
         from pg_class c join pg_namespace n on n.oid = c.relnamespace,
              aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
         where c.oid = any(%(view_oids)s::oid[]) and a.privilege_type = 'SELECT'
-          and (a.grantee = 0 or a.grantee in (select oid from pg_roles where rolname in ('anon', %(actor_role)s)))
+          and (a.grantee = 0 or exists (
+                select 1 from pg_roles r
+                where r.rolname = any(array['anon'] || %(actor_roles)s::text[])
+                  and pg_has_role(r.oid, a.grantee, 'USAGE')))
         group by 1
         order by 1
     """
