@@ -14,6 +14,7 @@ rolled back, with a statement timeout.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,26 @@ def parse_expression(text: str) -> ast.Node | None:
         return None
     target = statements[0].stmt.targetList  # type: ignore[union-attr]
     return target[0].val if target and len(target) == 1 else None
+
+
+def function_calls(node: Any, *, bare: bool = False) -> Iterator[tuple[str, str]]:
+    """``(schema or '', name)`` of the function calls below ``node``, in order.
+
+    ``bare``: only calls a policy evaluates once per row, which is not those inside a
+    subquery (one referencing no column is an initPlan, run once) nor those whose
+    arguments reference a column.
+    """
+    if bare and isinstance(node, ast.SubLink):
+        return
+    if isinstance(node, ast.FuncCall) and (not bare or _row_free(node.args or ())):
+        parts = [p.sval for p in node.funcname]
+        yield ("", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1])
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from function_calls(item, bare=bare)
+    elif isinstance(node, ast.Node):
+        for name in node.__slots__:
+            yield from function_calls(getattr(node, name), bare=bare)
 
 
 def _fold(ctx: CheckContext, node: Any) -> bool | None:

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
-
-from pglast import ast
 
 from ...results import Severity
 from ..base import QueryCheck
 from ..context import CheckContext
-from ._truth import _row_free, parse_expression
+from ._truth import function_calls, parse_expression
 
 # Which of the called functions are not immutable (so not folded by the planner), by name.
 _VOLATILITY = """
@@ -79,18 +76,4 @@ def _bare_calls(text: str) -> tuple[tuple[str, str], ...]:
     if "(" not in text:
         return ()
     node = parse_expression(text)  # None: syntax pglast does not know, nothing to say
-    return tuple(_calls(node)) if node is not None else ()
-
-
-def _calls(node: Any) -> Iterator[tuple[str, str]]:
-    if isinstance(node, ast.SubLink):
-        return  # a subquery: evaluated once when it references no column (an initPlan)
-    if isinstance(node, ast.FuncCall) and _row_free(node.args or ()):
-        parts = [p.sval for p in node.funcname]
-        yield ("", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1])
-    if isinstance(node, tuple | list):
-        for item in node:
-            yield from _calls(item)
-    elif isinstance(node, ast.Node):
-        for name in node.__slots__:
-            yield from _calls(getattr(node, name))
+    return tuple(function_calls(node, bare=True)) if node is not None else ()

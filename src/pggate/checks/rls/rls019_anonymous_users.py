@@ -3,14 +3,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from pglast import ast
 
 from ...config import Project, Record, validates
 from ...db import split_qualified
@@ -18,7 +17,7 @@ from ...errors import ConfigError
 from ...results import Finding, Severity
 from ..base import Check
 from ..context import CheckContext
-from ._truth import parse_expression
+from ._truth import function_calls, parse_expression
 
 COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete"}
 _PRIVILEGE = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
@@ -392,16 +391,4 @@ def _called(text: str) -> tuple[tuple[str, str], ...]:
     if "(" not in text:
         return ()
     node = parse_expression(text)  # None: syntax pglast does not know, no call found
-    return tuple(dict.fromkeys(_calls(node))) if node is not None else ()
-
-
-def _calls(node: Any) -> Iterator[tuple[str, str]]:
-    if isinstance(node, ast.FuncCall):
-        parts = [p.sval for p in node.funcname]
-        yield ("", parts[-1]) if len(parts) == 1 else (parts[-2], parts[-1])
-    if isinstance(node, tuple | list):
-        for item in node:
-            yield from _calls(item)
-    elif isinstance(node, ast.Node):
-        for name in node.__slots__:
-            yield from _calls(getattr(node, name))
+    return tuple(dict.fromkeys(function_calls(node))) if node is not None else ()
