@@ -112,11 +112,8 @@ class HotCommand:
 
     def accepts(self, option: str) -> str | None:
         """The keyword ``option`` sets after this command's name, else None."""
-        own = self.flags.get(option) or (self.values.get(option) or ("",))[0]
-        if own:
-            return own
-        shared = SHARED_FLAGS.get(option) or (SHARED_VALUES.get(option) or ("",))[0]
-        return shared if shared in self.shared else None
+        found = _option(self, option)
+        return found.keyword if found is not None else None
 
 
 STATUS = HotCommand(
@@ -168,11 +165,10 @@ def parse(argv: list[str]) -> Parsed | None:
         if arg in ("-", "--") or not arg.startswith("-"):
             return None  # a positional argument: neither command takes one
         name, inline = _split(arg)
-        keyword = _keyword(command, name)
-        if keyword is None:
+        option = _option(command, name)
+        if option is None:
             return None
-        convert = _converter(command, name)
-        if convert is None:  # a flag: never with a value
+        if option.convert is None:  # a flag: never with a value
             if inline is not None:
                 return None
             value: Any = True
@@ -182,10 +178,10 @@ def parse(argv: list[str]) -> Parsed | None:
                     return None  # a missing value, or one that looks like an option
                 inline = argv[index]
                 index += 1
-            value = convert(inline)
+            value = option.convert(inline)
             if value is None:
                 return None
-        (own if command is not None and name in _own(command) else shared)[keyword] = value
+        (own if option.own else shared)[option.keyword] = value
     if command is None:
         return None
     return Parsed(command, Settings(**shared), own)
@@ -199,22 +195,31 @@ def _split(arg: str) -> tuple[str, str | None]:
     return arg[:2], arg[2:] or None
 
 
-def _own(command: HotCommand) -> set[str]:
-    return {*command.flags, *command.values}
+@dataclass(frozen=True)
+class Option:
+    """What an option sets: the keyword, how its value is read (None: a flag), whose it is."""
+
+    keyword: str
+    convert: Convert | None
+    own: bool  # the command's own option, not a shared one
 
 
-def _keyword(command: HotCommand | None, option: str) -> str | None:
-    if command is not None:
-        return command.accepts(option)
-    return SHARED_FLAGS.get(option) or (SHARED_VALUES.get(option) or (None,))[0]
-
-
-def _converter(command: HotCommand | None, option: str) -> Convert | None:
-    if command is not None and option in command.values:
-        return command.values[option][1]
-    if option in SHARED_VALUES:
-        return SHARED_VALUES[option][1]
-    return None
+def _option(command: HotCommand | None, name: str) -> Option | None:
+    """``name`` as accepted before any command (``command`` None) or after ``command``'s name."""
+    if command is not None and name in command.flags:
+        return Option(command.flags[name], None, own=True)
+    if command is not None and name in command.values:
+        keyword, convert = command.values[name]
+        return Option(keyword, convert, own=True)
+    if name in SHARED_FLAGS:
+        keyword, convert = SHARED_FLAGS[name], None
+    elif name in SHARED_VALUES:
+        keyword, convert = SHARED_VALUES[name]
+    else:
+        return None
+    if command is not None and keyword not in command.shared:
+        return None  # a shared option this command does not take after its name
+    return Option(keyword, convert, own=False)
 
 
 def run_hot(argv: list[str]) -> int | None:
