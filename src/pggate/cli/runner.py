@@ -83,10 +83,11 @@ def _as_json_document(app: typer.Typer, argv: list[str]) -> int:
 
 def _command_at(argv: list[str]) -> int:
     """Where the command name is in ``argv`` (the first word that is no option or value)."""
-    takes_value = {"--project", "-p", "--env", "-e", "--format", "-f"}
+    from .hot import SHARED_VALUES  # the global options that take a separate value
+
     index = 0
     while index < len(argv):
-        if argv[index] in takes_value:
+        if argv[index] in SHARED_VALUES:
             index += 2
         elif argv[index].startswith("-"):
             index += 1
