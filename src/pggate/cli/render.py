@@ -88,11 +88,14 @@ def findings_table(
 
 
 def _finding_row(finding: Finding) -> tuple[str, str, str, str]:
-    style = SEVERITY_STYLE.get(str(finding.severity), "")
     message = escape(finding.message)
     if finding.hint:
         message += f"\n[dim]hint: {escape(finding.hint)}[/dim]"
-    return finding.check, f"[{style}]{finding.severity}[/]", escape(finding.object), message
+    return finding.check, _severity(finding), escape(finding.object), message
+
+
+def _severity(finding: Finding) -> str:
+    return f"[{SEVERITY_STYLE.get(str(finding.severity), '')}]{finding.severity}[/]"
 
 
 GROUP_OVER = 20  # verify and stage: more findings of one check than this share one row
@@ -101,7 +104,6 @@ GROUP_SHOWN = 5  # objects named in a grouped row
 
 def _grouped_row(group: list[Finding], listed_in: str) -> tuple[str, str, str, str]:
     first = group[0]
-    check, severity, _object, _message = _finding_row(first)
     shown = ", ".join(f.object for f in group[:GROUP_SHOWN])
     objects = f"{len(group)} objects: {shown}, ... (+{len(group) - GROUP_SHOWN})"
     message = f"e.g. {escape(first.message)}"
@@ -111,7 +113,7 @@ def _grouped_row(group: list[Finding], listed_in: str) -> tuple[str, str, str, s
     elif first.hint:
         message += f"\n[dim]hints differ per object: see {escape(listed_in)}[/dim]"
     message += f"\n[dim]every one is listed in {escape(listed_in)}[/dim]"
-    return check, severity, escape(objects), message
+    return first.check, _severity(first), escape(objects), message
 
 
 def facts_table(facts: dict[str, Any], title: str | None = None) -> Any:
