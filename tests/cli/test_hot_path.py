@@ -1,6 +1,8 @@
 """The hot path runs plain ``status`` and ``migrate`` lines without Typer, as the app would."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -209,3 +211,38 @@ def test_a_usage_error_is_still_the_apps(project, run_pggate):
     as_json = run_pggate("migrate", "--lock-wait", "soon", "--format", "json", cwd=root)
     assert as_json.exit_code == 2
     assert json.loads(as_json.stdout)["exit_code"] == 2
+
+
+RICH_PROBE = (
+    "import sys\n"
+    "from pggate._entry import main\n"
+    "code = main(sys.argv[1:])\n"
+    'sys.stderr.write(f\'{code} {sorted(m for m in sys.modules if m.split(".")[0] == "rich")}\')\n'
+)
+
+
+def test_piped_migrate_prints_its_result_without_importing_rich(project):
+    root = project(
+        migrations={
+            **MIGRATIONS,
+            "003_a[b]_[dim]x :smile:.sql": "create table odd (id int);\n",
+        }
+    )
+    environ = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run(
+        [sys.executable, "-c", RICH_PROBE, "migrate", "--env", "test"],
+        cwd=root,
+        env=environ,
+        capture_output=True,  # stdout and stderr are pipes
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert done.stderr.endswith("0 []"), done.stderr
+    lines = done.stdout.splitlines()
+    assert [re.sub(r"\d+ ms", "N ms", line) for line in lines] == [
+        "  applied 001_tasks  N ms",
+        "  applied 002_notes  N ms",
+        "  applied 003_a[b]_[dim]x :smile:  N ms",
+        "applied 3 migration(s) in N ms",
+    ]

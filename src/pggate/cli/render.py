@@ -191,11 +191,13 @@ def _status(out: Output, result: Any, show_all: bool = False) -> None:
 
 
 def _migrate(out: Output, result: Any) -> None:
+    # Plain pieces, not markup: piped (every CI job), this prints without rich.
     verb = "would apply" if result.dry_run else "applied"
     for row in result.applied:
-        out.console.print(f"  {verb} {_migration(row)}  [dim]{row['duration_ms']:.0f} ms[/dim]")
+        name = f"{row['version']}_{row['name']}"
+        out.line(f"  {verb} {name}  ", (f"{row['duration_ms']:.0f} ms", "dim"))
     for note in result.notes:
-        out.console.print(f"  [yellow]note:[/yellow] {escape(note)}")
+        out.line("  ", ("note:", "yellow"), f" {note}")
     count = len(result.applied)
     suffix = (
         " (dry run: the SQL ran and held its locks, then was rolled back)" if result.dry_run else ""
@@ -205,7 +207,7 @@ def _migrate(out: Output, result: Any) -> None:
         if count
         else "nothing to apply"
     )
-    out.console.print(f"[bold]{summary}[/bold]")
+    out.line((summary, "bold"))
 
 
 def _plan(out: Output, result: Any) -> None:
