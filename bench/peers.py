@@ -9,6 +9,13 @@ with an identity key, a foreign key to the previous table, and an index.
     yoyo          yoyo apply --batch                     (PyPI yoyo-migrations)
     alembic       alembic upgrade head, op.execute(sql)  (PyPI alembic + psycopg)
 
+and, in the same run, the server floor: the same SQL sent in-process from an
+already-open psycopg connection, one simple query per migration (``begin; <up>;
+insert into the history table; commit``), timed from the first query (creating
+the history table) to the last. That is what dbmate does minus its process
+start, its connect and its extra round trips: the server's own work, which no
+tool can beat. Each tool's time minus the floor is its overhead over that work.
+
 The peers are never pggate dependencies: they live in a separate virtualenv,
 ``$PGGATE_BENCH_VENV`` (default ``~/.cache/pggate/bench-venv``), made by
 
@@ -214,13 +221,44 @@ def time_tool(name: str, admin_url: str, count: int, workdir: Path) -> float:
     return elapsed
 
 
+FLOOR_HISTORY = "create table schema_migrations (version text primary key)"
+FLOOR_MIGRATION = (
+    "begin;\n{up}insert into schema_migrations (version) values ('{version}');\ncommit"
+)
+
+
+def time_floor(admin_url: str, count: int) -> float:
+    """Seconds for the server to apply ``count`` migrations sent from an open connection."""
+    url = fresh_database(admin_url)
+    queries = [
+        FLOOR_MIGRATION.format(up=up_sql(i), version=f"{i:05d}") for i in range(1, count + 1)
+    ]
+    with psycopg.connect(url, autocommit=True) as conn:  # connected before the clock starts
+        started = time.perf_counter()
+        conn.execute(FLOOR_HISTORY)
+        for query in queries:
+            conn.execute(query)  # no parameters: psycopg sends it as one simple query
+        elapsed = time.perf_counter() - started
+        tables = conn.execute("select count(*) from pg_tables where tablename ~ '^t[0-9]+$'")
+        assert tables.fetchone()[0] == count, f"the floor did not create {count} tables"
+    return elapsed
+
+
 def available() -> dict[str, bool]:
     """Which tools can run here."""
     return {name: binary is None or tool(binary) is not None for name, (binary, _) in TOOLS.items()}
 
 
+FLOOR = "server floor"  # the name of the floor among the tools' best times
+
+
 def run(quick: bool = False, counts: list[int] | None = None) -> list[dict]:
-    """Rows of the shared bench contract: ratio = pggate seconds / peer seconds (lower is better)."""
+    """Rows of the shared bench contract.
+
+    ``vs <peer>``: value pggate s, floor the peer's s, ratio pggate / peer (lower is better).
+    ``server floor``: value the floor's s. ``<tool> over the floor``: value the tool's s
+    minus the floor's, floor the floor's s, ratio the tool's s / the floor's.
+    """
     counts = counts or ([100] if quick else [100, 300])
     repeats = 1 if quick else 3
     present = available()
@@ -235,47 +273,73 @@ def run(quick: bool = False, counts: list[int] | None = None) -> list[dict]:
                     if present[name]:
                         seconds = time_tool(name, admin, count, Path(tmp))
                         best[name] = min(best.get(name, seconds), seconds)
-            ours = best["pggate"]
-            for name in TOOLS:
-                if name == "pggate":
-                    continue
-                measure = f"vs {name}, {count} migrations"
-                if name not in best:
-                    rows.append(
-                        {
-                            "benchmark": "peers",
-                            "measure": f"{measure}: not installed",
-                            "value": "",
-                            "floor": "",
-                            "ratio": "",
-                            "goal": "python bench/peers.py --setup",
-                        }
-                    )
-                    continue
-                rows.append(
-                    {
-                        "benchmark": "peers",
-                        "measure": measure,
-                        "value": round(ours, 3),
-                        "floor": round(best[name], 3),
-                        "ratio": round(ours / best[name], 2),
-                        "goal": "<= 1.0",
-                    }
-                )
+                seconds = time_floor(admin, count)
+                best[FLOOR] = min(best.get(FLOOR, seconds), seconds)
+            rows += _peer_rows(best, count) + _floor_rows(best, count)
+    return rows
+
+
+def _row(
+    measure: str, value: object = "", floor: object = "", ratio: object = "", goal: str = ""
+) -> dict:
+    return {
+        "benchmark": "peers",
+        "measure": measure,
+        "value": value,
+        "floor": floor,
+        "ratio": ratio,
+        "goal": goal,
+    }
+
+
+def _peer_rows(best: dict[str, float], count: int) -> list[dict]:
+    ours = best["pggate"]
+    rows = []
+    for name in TOOLS:
+        if name == "pggate":
+            continue
+        measure = f"vs {name}, {count} migrations"
+        if name not in best:
+            rows.append(_row(f"{measure}: not installed", goal="python bench/peers.py --setup"))
+            continue
+        ratio = round(ours / best[name], 2)
+        rows.append(_row(measure, round(ours, 3), round(best[name], 3), ratio, "<= 1.0"))
+    return rows
+
+
+def _floor_rows(best: dict[str, float], count: int) -> list[dict]:
+    floor = best[FLOOR]
+    rows = [_row(f"{FLOOR}, {count} migrations", round(floor, 3))]
+    for name in TOOLS:
+        if name in best:  # a tool not installed has its "not installed" row above
+            over = round(best[name] - floor, 3)
+            ratio = round(best[name] / floor, 2)
+            rows.append(
+                _row(f"{name} over the floor, {count} migrations", over, round(floor, 3), ratio)
+            )
     return rows
 
 
 def print_rows(rows: list[dict]) -> None:
-    """Seconds per tool and each peer's time as a multiple of pggate's."""
+    """Seconds per tool, each peer's time as a multiple of pggate's, each tool's overhead."""
     print(f"{'workload':34} {'pggate s':>9} {'peer s':>9} {'peer/pggate':>12}")
     for row in rows:
         if row["value"] == "":
             print(f"{row['measure']:34} {'':>9} {'':>9} {'skipped':>12}  ({row['goal']})")
-            continue
-        print(
-            f"{row['measure']:34} {row['value']:9.3f} {row['floor']:9.3f} "
-            f"{row['floor'] / row['value']:12.2f}"
-        )
+        elif row["measure"].startswith("vs "):
+            print(
+                f"{row['measure']:34} {row['value']:9.3f} {row['floor']:9.3f} "
+                f"{row['floor'] / row['value']:12.2f}"
+            )
+    print()
+    print(f"{'overhead over the server floor':40} {'over s':>9} {'floor s':>9} {'tool/floor':>11}")
+    for row in rows:
+        if row["measure"].startswith(FLOOR):
+            print(f"{row['measure']:40} {'':>9} {row['value']:9.3f}")
+        elif " over the floor" in row["measure"]:
+            print(
+                f"{row['measure']:40} {row['value']:9.3f} {row['floor']:9.3f} {row['ratio']:11.2f}"
+            )
 
 
 if __name__ == "__main__":
