@@ -28,6 +28,7 @@ from .session import Session
 if TYPE_CHECKING:
     from .check_env import EnvReport
     from .migrations.adopt import AdoptResult
+    from .migrations.cache import ParseCache
     from .migrations.derive import DerivedDown
     from .migrations.downs import Risk
     from .migrations.files import Migration, MigrationSet
@@ -69,13 +70,14 @@ def validate(
     session: Session | None = None,
     *,
     require_down: bool = False,
+    cache: ParseCache | None = None,
 ) -> ValidateResult:
     """The files, with the project's ``[lint]`` settings and its parse cache under ``.pggate/``.
 
     With a session the lints know which files are applied (a table an earlier pending file
-    creates is new), and the history's facts are added (TRC001, TRC002).
+    creates is new), and the history's facts are added (TRC001, TRC002). ``cache``: the
+    project's parse cache, when the caller keeps using it (migrate's runner reads it).
     """
-    from .migrations.cache import ParseCache
     from .migrations.lint import LINTS, LintSettings
     from .migrations.validate import validate as validate_files
 
@@ -93,11 +95,18 @@ def validate(
         require_down=require_down,
         applied=applied,
         settings=settings,
-        cache=ParseCache.for_project(project.root),
+        cache=cache or parse_cache(project),
     )
     if session is None:
         return result
     return replace(result, findings=(*result.findings, *history_findings(session, mset)))
+
+
+def parse_cache(project: Project) -> ParseCache:
+    """The project's parse cache under ``.pggate/`` (what validation learnt of each file)."""
+    from .migrations.cache import ParseCache
+
+    return ParseCache.for_project(project.root)
 
 
 def history_findings(
@@ -165,8 +174,10 @@ def migrate(
     ``trace``: statement by statement, each one's time emitted (``-v``).
     """
     from .migrations.runner import Runner, plan
+    from .migrations.validate import file_facts
 
-    refuse_on_errors(validated or validate(session.project, mset))
+    cache = parse_cache(session.project)
+    refuse_on_errors(validated or validate(session.project, mset, cache=cache))
     environment = session.target.environment
     _refuse_pooler(session, "migrate")
     if session.project.settings.project.supabase and not session.target.is_local:
@@ -189,6 +200,7 @@ def migrate(
         run_id=run_id,
         trace=trace,
         snapshot_every_up_to=session.project.settings.project.snapshot_every_up_to,
+        facts=lambda migration: file_facts(migration, cache),
     )
     try:
         return runner.migrate(

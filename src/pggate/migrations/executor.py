@@ -19,7 +19,7 @@ from psycopg.pq import TransactionStatus
 from ..events import Emit, Event
 from ..masking import mask
 from .files import Migration
-from .parse import TRANSACTION_WORDS, Statement, line_column, split
+from .parse import Statement, control_words, line_column, split
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -105,38 +105,36 @@ def transaction_control(statements: list[Statement]) -> list[tuple[Statement, st
     """
     from .parse import parse_tree
 
-    found = []
-    for statement in statements:
-        for kind, node in parse_tree(statement.sql):
-            if kind == "TransactionStmt":
-                found.append((statement, TRANSACTION_WORDS.get(node.get("kind", ""), "BEGIN")))
-            elif kind == "VariableSetStmt" and node.get("name") == "TRANSACTION":
-                found.append((statement, "SET TRANSACTION"))
-    return found
+    return [
+        (statement, word)
+        for statement in statements
+        for word in control_words(parse_tree(statement.sql))
+    ]
 
 
 def refuse_transaction_control(
     migrations: list[Migration],
     section: str = "up",
-    sections: Callable[[Migration, str], list[Statement]] | None = None,
+    found_in: Callable[[Migration, str], list[tuple[int, str]]] | None = None,
 ) -> None:
     """Raise ``MigrationFileError`` (exit 2) naming every ``file:line`` of transaction control.
 
     Only transactional sections: a ``-- pggate:no-transaction`` file runs in autocommit,
     where its own ``BEGIN``/``COMMIT`` group statements without ending anything of pggate's.
     Checked before anything is sent, also for files edited after ``validate`` ran.
-    ``sections``: how to get a section's statements (a runner passes the ones it keeps).
+    ``found_in``: a section's ``(line, word)`` list, when the caller knows it (a runner
+    passes what validation's parse of that very text found); otherwise it is parsed here.
     """
     from ..errors import MigrationFileError
 
-    sections = sections or statements_of
+    found_in = found_in or _parsed_control
 
     found = []
     for migration in migrations:
         if not migration.transactional or (section == "down" and not migration.has_down):
             continue
-        for statement, word in transaction_control(sections(migration, section)):
-            found.append(f"{migration.shown_file(section)}:{statement.line}: {word}")
+        for line, word in found_in(migration, section):
+            found.append(f"{migration.shown_file(section)}:{line}: {word}")
     if found:
         raise MigrationFileError(
             "transaction control inside a transactional migration; nothing was applied:\n  "
@@ -144,6 +142,10 @@ def refuse_transaction_control(
             hint="pggate runs each migration (and its history row) in one transaction of its "
             "own: remove these statements, or mark the file -- pggate:no-transaction",
         )
+
+
+def _parsed_control(migration: Migration, section: str) -> list[tuple[int, str]]:
+    return [(s.line, word) for s, word in transaction_control(statements_of(migration, section))]
 
 
 def statements_of(migration: Migration, section: str = "up") -> list[Statement]:

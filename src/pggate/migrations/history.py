@@ -125,8 +125,11 @@ def creation_hint(role: str, schema: str, database: str, schema_exists: bool) ->
     )
 
 
-# Where record_inline puts a migration's own values: a comment no identifier can hold.
-_OWN_VALUES = "/*pggate:own-values*/"
+# Where record_inline puts what differs per migration. libpq cannot send NUL, so no rendered
+# identifier or literal holds one: these markers cannot occur anywhere else in the statement.
+_OWN_VALUES = "\x00own-values\x00"
+_STARTED = "\x00started\x00"
+_EXPECTED = "\x00expected\x00"
 
 
 class History:
@@ -241,31 +244,51 @@ class History:
         ).fetchone()
         return int(row["before"]) if row else 0
 
-    def record_inline(self, migration: Any, *, run_id: str) -> str:
+    def record_inline(
+        self, migration: Any, *, run_id: str, expected: int, after: str | None = None
+    ) -> str:
         """The same insert as ``record`` as one self-contained statement, to send with the migration.
 
-        Values are literals and the timing is the server's own: sent in the same simple
-        query as the migration, ``statement_timestamp()`` is when the query arrived and
-        ``clock_timestamp()`` when this statement runs, after the migration's statements.
-        Everything but the migration's own five values is rendered once per run: composing
-        the whole statement again cost more per migration than sending it.
+        Values are literals and the timing is the server's own. The migration started when
+        the query arrived (``statement_timestamp()``) or, when ``after`` names the migration
+        sent before it in the same query, when that one's row was written. The statement
+        returns ``pggate_version``, ``pggate_duration_ms`` and ``pggate_before`` (the rows
+        before this one), and fails with
+        "division by zero" unless the history held ``expected`` rows: sent in one query with
+        the migration and its COMMIT, a migration that damaged the history never commits.
+        Everything but the per-migration values is rendered once per run: composing the
+        whole statement again cost more per migration than sending it.
         """
         template = self._inline.get(run_id)
         if template is None:
-            duration = sql.SQL(
-                "extract(epoch from clock_timestamp() - statement_timestamp()) * 1000"
+            duration = sql.SQL("extract(epoch from clock_timestamp() - {}) * 1000").format(
+                sql.SQL(_STARTED)
             )
             values = [
                 sql.SQL(_OWN_VALUES),
-                sql.SQL("statement_timestamp()"),
+                sql.SQL(_STARTED),
                 duration,
                 *(sql.Literal(v) for v in (os_user(), __version__, run_id, None, None)),
             ]
             details = sql.SQL(
                 "jsonb_build_object('duration_ms', round(({})::numeric, 1), 'batched', true)"
             ).format(duration)
-            template = self._record_query(values, details).as_string(self.conn)
+            # An aggregate query always returns its row: the check runs even on an empty table.
+            tail = sql.SQL(
+                "select (select version from recorded) as pggate_version, "
+                "(select duration_ms from recorded) as pggate_duration_ms, "
+                "count(*) as pggate_before, 1 / (count(*) = {})::int as pggate_intact from {}"
+            ).format(sql.SQL(_EXPECTED), self.history)
+            template = self._record_query(values, details, tail).as_string(self.conn)
             self._inline = {run_id: template}
+        started = (
+            sql.SQL(
+                "coalesce((select p.finished_at from {} p where p.version = {}), "
+                "statement_timestamp())"
+            ).format(self.history, sql.Literal(after))
+            if after is not None
+            else sql.SQL("statement_timestamp()")
+        )
         own = sql.SQL(", ").join(
             sql.Literal(v)
             for v in (
@@ -276,23 +299,34 @@ class History:
                 migration.transactional,
             )
         )
-        return template.replace(_OWN_VALUES, own.as_string(self.conn), 1)
+        return (
+            template.replace(_STARTED, started.as_string(self.conn))
+            .replace(_EXPECTED, str(int(expected)))
+            .replace(_OWN_VALUES, own.as_string(self.conn), 1)
+        )
 
-    def _record_query(self, values: list[sql.Composable], details: sql.Composable) -> sql.Composed:
+    def _record_query(
+        self,
+        values: list[sql.Composable],
+        details: sql.Composable,
+        tail: sql.Composable | None = None,
+    ) -> sql.Composed:
+        # One statement, one snapshot: the count does not see the row inserted above.
+        tail = tail or sql.SQL("select count(*) as before from {}").format(self.history)
         return sql.SQL(
             "with recorded as (insert into {history} (version, name, checksum, down_checksum, "
             "transactional, started_at, duration_ms, os_user, pggate_version, run_id, "
             "fingerprint, snapshot) values ({values}) "
-            "returning version, name, run_id, os_user), "
+            "returning version, name, run_id, os_user, duration_ms), "
             "logged as (insert into {events} (kind, version, name, run_id, details, os_user) "
             "select 'apply', version, name, run_id, {details}, os_user from recorded) "
-            # One statement, one snapshot: the count does not see the row inserted above.
-            "select count(*) as before from {history}"
+            "{tail}"
         ).format(
             history=self.history,
             events=self.events,
             values=sql.SQL(", ").join(values),
             details=details,
+            tail=tail,
         )
 
     def set_fingerprint(self, version: str, fingerprint: str, snapshot: bytes | None) -> None:

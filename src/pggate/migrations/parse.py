@@ -246,3 +246,14 @@ TRANSACTION_WORDS = {
     "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
     "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
 }
+
+
+def control_words(tree: Tree) -> list[str]:
+    """What each transaction-control node of one statement's parse tree is (``COMMIT``...)."""
+    found = []
+    for kind, node in tree:
+        if kind == "TransactionStmt":
+            found.append(TRANSACTION_WORDS.get(node.get("kind", ""), "BEGIN"))
+        elif kind == "VariableSetStmt" and node.get("name") == "TRANSACTION":
+            found.append("SET TRANSACTION")
+    return found

@@ -10,11 +10,11 @@ finds nothing pending.
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
@@ -30,12 +30,22 @@ from .executor import (
     execute_section,
     refuse_transaction_control,
     statements_of,
+    transaction_control,
 )
 from .files import Migration
 from .history import History
 from .worker import Worker
 
+if TYPE_CHECKING:
+    from .validate import FileFacts
+
 LOCK_RETRIES = (0.5, 1.0, 2.0)  # seconds to wait before each retry after a lock timeout
+# Quick migrations share a round trip (a chunk). A chunk grows while its migrations are
+# quick, up to CHUNK_MIGRATIONS or CHUNK_BYTES of SQL, and aims at CHUNK_BUDGET_MS of server
+# time, so a progress bar still moves and a slow migration soon runs alone.
+CHUNK_MIGRATIONS = 50
+CHUNK_BYTES = 1 << 20
+CHUNK_BUDGET_MS = 100.0
 
 
 @dataclass(frozen=True)
@@ -147,8 +157,18 @@ def plan(migrations: tuple[Migration, ...], history: History, to: str | None = N
 class Runner(Worker):
     """Applies a plan on one connection (the session's)."""
 
-    def __init__(self, *args: Any, snapshot_every_up_to: int = 50, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        snapshot_every_up_to: int = 50,
+        facts: Callable[[Migration], FileFacts | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # What validation's parse of each file found (by its checksum): with it, a chunked
+        # migration is never split or parsed again; without it, the runner parses.
+        self._facts_source = facts
+        self._facts: dict[str, FileFacts | None] = {}
         self.applied: list[dict[str, Any]] = []
         self.snapshot_every_up_to = snapshot_every_up_to
         self._snapshot_versions: frozenset[str] = frozenset()
@@ -165,6 +185,28 @@ class Runner(Worker):
         if found is None:
             found = self._split[migration.version] = statements_of(migration)
         return found
+
+    def _facts_of(self, migration: Migration) -> FileFacts | None:
+        """Validation's facts of the file, if it parsed (memoised per run)."""
+        if self._facts_source is None:
+            return None
+        if migration.version not in self._facts:
+            found = self._facts_source(migration)
+            self._facts[migration.version] = found if found and found.up_error is None else None
+        return self._facts[migration.version]
+
+    def _control_in(self, migration: Migration, section: str) -> list[tuple[int, str]]:
+        facts = self._facts_of(migration)
+        if facts is None or (section == "down" and facts.down_error is not None):
+            return [
+                (s.line, word)
+                for s, word in transaction_control(self._statements(migration, section))
+            ]
+        return facts.control_of(section)
+
+    def _statement_count(self, migration: Migration) -> int:
+        facts = self._facts_of(migration)
+        return facts.statements if facts is not None else len(self._statements(migration))
 
     def migrate(
         self,
@@ -183,7 +225,7 @@ class Runner(Worker):
                 self.history.ensure()
             the_plan = plan(migrations, self.history, to)
             pending = the_plan.pending
-            refuse_transaction_control(list(pending), sections=self._statements)
+            refuse_transaction_control(list(pending), found_in=self._control_in)
             if (dry_run or single_transaction) and any(not m.transactional for m in pending):
                 first = next(m for m in pending if not m.transactional)
                 if single_transaction:
@@ -209,11 +251,7 @@ class Runner(Worker):
             if dry_run or single_transaction:
                 self._all_in_one(pending, dry_run=dry_run)
             else:
-                for index, migration in enumerate(pending):
-                    self._progress(index, len(pending), migration)
-                    self._apply(migration)
-                if pending:
-                    self._progress(len(pending), len(pending), pending[-1])
+                self._apply_each(pending)
         return MigrateResult(
             env=self.env,
             target=self.target,
@@ -225,15 +263,55 @@ class Runner(Worker):
             notes=tuple(notes),
         )
 
-    # ------------------------------------------------------------ one migration
+    # ------------------------------------------------------------ one transaction each
+
+    def _apply_each(self, pending: tuple[Migration, ...]) -> None:
+        """Apply ``pending`` in order, each in its own transaction with its history row.
+
+        Runs of quick migrations go in chunks, several transactions in one round trip
+        (see ``_apply_chunk``); a migration that needs the precise path (a snapshot
+        after it, ``-v``, outside a transaction) or that failed in a chunk runs alone.
+        """
+        index, size = 0, 1
+        while index < len(pending):
+            chunk = self._chunk(pending, index, size)
+            self._progress(index, len(pending), pending[index], chunk)
+            if not chunk:
+                self._apply(pending[index])
+                index += 1
+                continue
+            committed, server_ms = self._apply_chunk(chunk)
+            index += committed
+            if committed < len(chunk):
+                self._apply(pending[index])  # names the failure, retries a lock timeout
+                index += 1
+                size = 1
+            else:
+                size = _next_chunk_size(size, len(chunk), server_ms)
+        if pending:
+            self._progress(len(pending), len(pending), pending[-1])
+
+    def _chunk(
+        self, pending: tuple[Migration, ...], index: int, size: int
+    ) -> tuple[Migration, ...]:
+        """The migrations from ``index`` that may share one round trip: at most ``size``."""
+        chunk: list[Migration] = []
+        length = 0
+        for migration in pending[index : index + size]:
+            if not migration.transactional or not self._batchable(migration):
+                break
+            length += len(migration.section("up")[0])
+            if chunk and length > CHUNK_BYTES:
+                break
+            chunk.append(migration)
+        return tuple(chunk)
 
     def _apply(self, migration: Migration) -> None:
+        """One migration on the precise path: statement by statement, failures located."""
         if not migration.transactional:
             self._apply_outside_transaction(migration)
             return
         statements = self._statements(migration)
-        if self._batchable(migration, statements) and self._apply_batched(migration, statements):
-            return
         for attempt, delay in enumerate((*LOCK_RETRIES, None)):
             try:
                 with self.conn.transaction():
@@ -254,58 +332,127 @@ class Runner(Worker):
                     continue
                 self._fail(failed)
 
-    def _batchable(self, migration: Migration, statements: list[Any]) -> bool:
-        """Whether the one-round-trip path may run it: no snapshot due, no transaction control."""
-        if migration.version in self._snapshot_versions or self.trace is not None:
-            return False
-        return not any(_TRANSACTION_CONTROL.match(s.sql) for s in statements)
+    def _batchable(self, migration: Migration) -> bool:
+        """Whether the chunked path may run it: no snapshot due after it, no ``-v`` trace.
 
-    def _apply_batched(self, migration: Migration, statements: list[Any]) -> bool:
-        """Apply with its history row in one round trip, then COMMIT: what psql takes N + 2 for.
-
-        Any error rolls everything back and returns False; the statement-by-statement
-        path then runs the migration again, and it names the failing statement, retries
-        lock timeouts and reports a damaged history exactly as before.
+        Transaction control was refused (by the parser) before anything was sent.
         """
-        clock = time.perf_counter()
+        return migration.version not in self._snapshot_versions and self.trace is None
+
+    def _apply_chunk(self, chunk: tuple[Migration, ...]) -> tuple[int, float]:
+        """Send ``chunk`` as one simple query, each migration in its own transaction.
+
+        Each migration is ``BEGIN``, its up section, the session reset, its history row
+        and ``COMMIT``, in order: psql takes a round trip per statement for that. The
+        server stops at the first error, so the migrations before the failing one are
+        committed with their rows, the failing one is rolled back and the rest never ran.
+        Which ones committed is read back from the history, never assumed. Returns how
+        many committed and their server time; the caller runs the next one precisely.
+        """
         try:
-            self._run_batch(migration, begin=True)
+            sent = self._send(self._chunk_sql(chunk, own_tx=True))
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError) and self.conn.broken:
                 raise
-            self.conn.execute("rollback")
-            return False
-        if self.conn.info.transaction_status != TransactionStatus.INTRANS:
-            raise MigrationFailed(
-                f"{migration.shown}: the migration ended the transaction pggate opened for it",
-                hint="what ran before that point may be committed; no history row was written; "
-                "remove transaction control from the file",
-                applied=list(self.applied),
-            )
-        self.conn.execute("commit")
-        self._applied(migration, (time.perf_counter() - clock) * 1000, len(statements))
-        return True
+            if self.conn.info.transaction_status != TransactionStatus.IDLE:
+                self.conn.execute("rollback")
+            sent = {}
+        rows = [sent[m.version] for m in chunk if m.version in sent]
+        if len(rows) != len(chunk):
+            rows = self._recorded(chunk)
+        self._refuse_lost_transaction(chunk, len(rows))
+        return len(rows), self._chunk_applied(chunk, rows)
 
-    def _run_batch(self, migration: Migration, *, begin: bool = False) -> None:
-        """The up section, the session reset and the history row as one simple query.
+    def _apply_chunk_inside(self, chunk: tuple[Migration, ...]) -> float:
+        """Send ``chunk`` as one simple query inside the run's one transaction; server time.
 
-        Raises ``psycopg.Error`` on any failure, including history rows that changed
-        under the migration (the precise path then explains it).
+        Raises ``psycopg.Error`` on any failure, history rows that changed under a
+        migration included: the caller rolls everything back and runs it again precisely.
         """
-        expected = self._history_rows + len(self.applied)
-        batch = "\n".join(
+        sent = self._send(self._chunk_sql(chunk, own_tx=False))
+        if any(m.version not in sent for m in chunk):
+            raise psycopg.DataError("a history row of the chunk is missing")
+        return self._chunk_applied(chunk, [sent[m.version] for m in chunk])
+
+    def _chunk_applied(self, chunk: tuple[Migration, ...], rows: list[dict[str, Any]]) -> float:
+        """Count the first ``len(rows)`` migrations of ``chunk`` applied; their server time."""
+        server_ms = 0.0
+        for migration, row in zip(chunk, rows, strict=False):
+            duration = float(row["pggate_duration_ms"] or 0.0)
+            server_ms += duration
+            self._applied(migration, duration, self._statement_count(migration))
+        return server_ms
+
+    def _chunk_sql(self, chunk: tuple[Migration, ...], *, own_tx: bool) -> str:
+        """The chunk as one query text; each history row checks the rows before it."""
+        base = self._history_rows + len(self.applied)
+        return "\n".join(
+            self._batch_sql(m, expected=base + i, after=chunk[i - 1] if i else None, own_tx=own_tx)
+            for i, m in enumerate(chunk)
+        )
+
+    def _batch_sql(
+        self, migration: Migration, *, expected: int, after: Migration | None, own_tx: bool
+    ) -> str:
+        """A migration's up section, the session reset and its history row, as SQL text."""
+        record = self.history.record_inline(
+            migration,
+            run_id=self.run_id,
+            expected=expected,
+            after=after.version if after is not None else None,
+        )
+        return "\n".join(
             (
-                "begin;" if begin else "",
+                "begin;" if own_tx else "",
                 migration.section("up")[0],
-                f";{self._reset_sql()};{self.history.record_inline(migration, run_id=self.run_id)}",
+                f";{self._reset_sql()};{record};",
+                "commit;" if own_tx else "",
             )
         )
+
+    def _send(self, batch: str) -> dict[str, dict[str, Any]]:
+        """Run ``batch`` (no parameters: sent as one simple query); its history rows by version."""
         cursor = self.conn.execute(batch)  # type: ignore[call-overload]  # no params: sent as is
-        while cursor.nextset():
-            pass
-        row = cursor.fetchone()
-        if row is None or int(row["before"]) != expected:
-            raise psycopg.DataError("history rows changed under the migration")
+        rows = {}
+        while True:
+            names = [c.name for c in cursor.description or ()]
+            if names[:3] == ["pggate_version", "pggate_duration_ms", "pggate_before"]:
+                for row in cursor.fetchall():
+                    rows[row["pggate_version"]] = row
+            if not cursor.nextset():
+                return rows
+
+    def _recorded(self, chunk: tuple[Migration, ...]) -> list[dict[str, Any]]:
+        """The history rows this run wrote for the first migrations of ``chunk``, in order."""
+        found = {
+            row["version"]: row
+            for row in self.conn.execute(
+                sql.SQL(
+                    "select version, duration_ms as pggate_duration_ms from {} "
+                    "where run_id = %s and version = any(%s)"
+                ).format(self.history.history),
+                (self.run_id, [m.version for m in chunk]),
+            ).fetchall()
+        }
+        rows = []
+        for migration in chunk:
+            if migration.version not in found:
+                break
+            rows.append(found[migration.version])
+        return rows
+
+    def _refuse_lost_transaction(self, chunk: tuple[Migration, ...], committed: int) -> None:
+        """Stop if the server left a transaction open: a statement changed pggate's framing."""
+        if self.conn.info.transaction_status == TransactionStatus.IDLE:
+            return
+        shown = chunk[min(committed, len(chunk) - 1)].shown
+        self.conn.execute("rollback")
+        raise MigrationFailed(
+            f"{shown}: the migration changed the transaction pggate opened for it",
+            hint="what ran before that point may be committed; remove transaction control "
+            "from the file",
+            applied=list(self.applied),
+        )
 
     def _applied(
         self, migration: Migration, duration: float, statements: int, **extra: Any
@@ -402,17 +549,17 @@ class Runner(Worker):
             with self.conn.transaction():
                 if dry_run:
                     self.history.ensure()  # inside the transaction: rolled back with the rest
-                for index, migration in enumerate(pending):
-                    self._progress(index, len(pending), migration)
-                    statements = self._statements(migration)
-                    if batched and self._batchable(migration, statements):
-                        clock = time.perf_counter()
-                        self._run_batch(migration)
-                        self._applied(
-                            migration, (time.perf_counter() - clock) * 1000, len(statements)
-                        )
+                index, size = 0, 1
+                while index < len(pending):
+                    chunk = self._chunk(pending, index, size) if batched else ()
+                    self._progress(index, len(pending), pending[index], chunk)
+                    if chunk:
+                        size = _next_chunk_size(size, len(chunk), self._apply_chunk_inside(chunk))
+                        index += len(chunk)
                     else:
-                        self._run_and_record(migration, statements)
+                        migration = pending[index]
+                        self._run_and_record(migration, self._statements(migration))
+                        index += 1
                 if dry_run:
                     raise psycopg.Rollback()
         except TransactionLost as lost:
@@ -654,15 +801,22 @@ class Runner(Worker):
             f"set statement_timeout = {_ms(self.statement_timeout)}"
         )
 
-    def _progress(self, done: int, total: int, migration: Migration) -> None:
+    def _progress(
+        self, done: int, total: int, migration: Migration, chunk: tuple[Migration, ...] = ()
+    ) -> None:
         message = f"migrating {migration.label}" if done < total else "migrated"
+        if len(chunk) > 1:
+            message += f" .. {chunk[-1].label} ({len(chunk)} migrations in one round trip)"
         self.emit(Event("migrate.progress", message, {"total": total, "done": done}))
 
 
-_TRANSACTION_CONTROL = re.compile(
-    r"^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b",
-    re.IGNORECASE,
-)
+def _next_chunk_size(size: int, sent: int, server_ms: float) -> int:
+    """The next chunk's size: at most twice the last, aiming at ``CHUNK_BUDGET_MS``."""
+    if sent < size:  # the pending ran out, or the bytes limit was hit: no news on speed
+        return size
+    per_migration = max(server_ms / max(sent, 1), 0.1)
+    fits = int(CHUNK_BUDGET_MS / per_migration)
+    return max(1, min(CHUNK_MIGRATIONS, 2 * size, fits))
 
 
 def _ms(seconds: float | None) -> int:

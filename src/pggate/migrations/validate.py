@@ -39,7 +39,7 @@ from .cache import ParseCache
 from .files import Migration, MigrationSet
 from .history import Applied
 from .lint import Context, FileLint, LintSettings, findings, lint_file, reindex_concurrently
-from .parse import SqlSyntaxError, Statement, Tree, split, trees
+from .parse import SqlSyntaxError, Statement, Tree, control_words, split, trees
 
 # The words that can start transaction control: all a down section is checked for (LNT007).
 TRANSACTION_CONTROL = re.compile(
@@ -192,6 +192,13 @@ class FileFacts:
     no_transaction: tuple[tuple[int, str], ...]  # (line, what) for MIG006
     lint: FileLint
     down_lint: FileLint
+    # (line, word) of each transaction-control statement, which the runner refuses
+    control: tuple[tuple[int, str], ...] = ()
+    down_control: tuple[tuple[int, str], ...] = ()
+
+    def control_of(self, section: str) -> list[tuple[int, str]]:
+        """The transaction control of ``section`` (``up`` or ``down``)."""
+        return list(self.control if section == "up" else self.down_control)
 
     def to_json(self) -> dict[str, Any]:
         """JSON for the parse cache."""
@@ -202,6 +209,8 @@ class FileFacts:
             "no_transaction": [list(item) for item in self.no_transaction],
             "lint": self.lint.to_json(),
             "down_lint": self.down_lint.to_json(),
+            "control": [list(item) for item in self.control],
+            "down_control": [list(item) for item in self.down_control],
         }
 
     @classmethod
@@ -214,6 +223,8 @@ class FileFacts:
             tuple((line, what) for line, what in data["no_transaction"]),
             FileLint.from_json(data["lint"]),
             FileLint.from_json(data["down_lint"]),
+            tuple((line, word) for line, word in data["control"]),
+            tuple((line, word) for line, word in data["down_control"]),
         )
 
 
@@ -257,6 +268,8 @@ def parse_file(migration: Migration) -> FileFacts:
     """Parse both sections of ``migration`` and lint them."""
     up_error = down_error = None
     lint, down_lint, no_transaction, count = FileLint(), FileLint(), (), 0
+    control: tuple[tuple[int, str], ...] = ()
+    down_control: tuple[tuple[int, str], ...] = ()
     try:
         statements = split(migration.up_sql, migration.up_line)
     except SqlSyntaxError as err:
@@ -266,6 +279,7 @@ def parse_file(migration: Migration) -> FileFacts:
         up_trees = trees(statements)
         if migration.transactional:
             no_transaction = tuple(_no_transaction(statements, up_trees))
+        control = _control(statements, up_trees)
         lint = lint_file(
             migration.up_sql, statements, up_trees, transactional=migration.transactional
         )
@@ -275,14 +289,26 @@ def parse_file(migration: Migration) -> FileFacts:
         except SqlSyntaxError as err:
             down_error = err
         else:
+            down_trees = trees(down, only=TRANSACTION_CONTROL)
+            down_control = _control(down, down_trees)
             down_lint = lint_file(
                 migration.down_sql,
                 down,
-                trees(down, only=TRANSACTION_CONTROL),
+                down_trees,
                 transactional=migration.transactional,
                 section="down",
             )
-    return FileFacts(up_error, down_error, count, no_transaction, lint, down_lint)
+    return FileFacts(
+        up_error, down_error, count, no_transaction, lint, down_lint, control, down_control
+    )
+
+
+def _control(statements: list[Statement], parsed: list[Tree]) -> tuple[tuple[int, str], ...]:
+    return tuple(
+        (statement.line, word)
+        for statement, tree in zip(statements, parsed, strict=True)
+        for word in control_words(tree)
+    )
 
 
 def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> list[Finding]:

@@ -98,3 +98,89 @@ def test_a_bulk_migration_that_empties_the_history_is_refused(cli, project, db):
     assert result.exit_code == 1
     assert "damaged pggate's history table" in result.stderr
     assert applied(db) == ["001", "002"]
+
+
+def quick(count: int, start: int = 1) -> dict[str, str]:
+    return {
+        f"{i:03d}_q{i}.sql": f"create table q{i} (id int);\n-- migrate:down\ndrop table q{i};\n"
+        for i in range(start, start + count)
+    }
+
+
+def count_round_trips(monkeypatch) -> list[int]:
+    """Patch the chunk sender to count how many migrations each round trip carried."""
+    from pggate.migrations.runner import Runner
+
+    carried: list[int] = []
+    send = Runner._send
+
+    def counted(self, batch):
+        carried.append(batch.count("pggate_intact"))
+        return send(self, batch)
+
+    monkeypatch.setattr(Runner, "_send", counted)
+    return carried
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_quick_migrations_share_round_trips(cli, project, db, monkeypatch, single):
+    carried = count_round_trips(monkeypatch)
+    root = bulk_project(project, quick(40))
+    extra = ["--single-transaction"] if single else []
+    result = cli("migrate", "--env", "test", *extra, cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert applied(db) == [f"{i:03d}" for i in range(1, 41)] + ["099"]
+    assert sum(carried) == 40 and len(carried) < 10 and max(carried) > 1
+    # The progress lines say what went together, so a log never skips a name silently.
+    assert "migrating 002_q2 .. 003_q3 (2 migrations in one round trip)" in result.stderr
+
+
+def test_a_chunk_records_each_migrations_own_time(cli, project, db):
+    root = bulk_project(project, quick(20))
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    rows = db.execute(
+        "select version, started_at, finished_at, duration_ms from pggate.schema_migrations "
+        "where version < '099' order by version"
+    ).fetchall()
+    # In one query the server's statement_timestamp() is the same for all: a migration sent
+    # after another starts when that one's row was written, not when the query arrived.
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after["started_at"] >= before["finished_at"], (before, after)
+    for row in rows:
+        spent = (row["finished_at"] - row["started_at"]).total_seconds() * 1000
+        assert row["duration_ms"] <= spent + 1
+
+
+def test_a_failure_inside_a_chunk_keeps_the_ones_before_and_runs_none_after(cli, project, db):
+    bad = {"021_bad.sql": "create table bad (id int);\nselect 1 / 0;\n"}
+    root = bulk_project(project, {**quick(20), **bad, **quick(10, start=22)})
+    result = cli("migrate", "--env", "test", "--format", "json", cwd=root)
+    assert result.exit_code == 1
+    assert applied(db) == [f"{i:03d}" for i in range(1, 21)]
+    assert not {"bad", "q22", "last_one"} & tables(db)
+    assert "migrations/021_bad.sql:2:" in result.stderr + result.output
+
+
+def test_chunked_migrations_are_not_split_or_parsed_again(cli, project, db, monkeypatch):
+    # Validation parsed every file; the runner uses what it found for those very texts.
+    from pggate.migrations import executor, runner
+
+    split_again: list[str] = []
+
+    def counting(migration, section="up"):
+        split_again.append(migration.version)
+        return executor.statements_of(migration, section)
+
+    monkeypatch.setattr(runner, "statements_of", counting)
+    root = bulk_project(project, quick(30))
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    assert applied(db)[-1] == "099" and split_again == ["099"]  # the last: a snapshot after it
+
+
+def test_transaction_control_is_refused_from_validations_facts(cli, project, db):
+    sneaky = {"002_sneaky.sql": "create table s (id int);\n-- pggate:ignore LNT007\ncommit;\n"}
+    root = bulk_project(project, {**quick(1), **sneaky})
+    result = cli("migrate", "--env", "test", cwd=root)
+    assert result.exit_code == 2
+    assert "migrations/002_sneaky.sql:3: COMMIT" in result.stderr, result.stderr
+    assert "nothing was applied" in result.stderr and not {"q1", "s"} & tables(db)
