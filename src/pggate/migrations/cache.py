@@ -88,6 +88,9 @@ class ParseCache:
         self._dirty = False
         self._verdicts: dict[str, Any] | None = None if path is not None else {}
         self._verdicts_dirty = False
+        # What readers built from the facts in this process, by key: migrate's runner reads
+        # the facts validation just built, and need not rebuild them from JSON.
+        self.built: dict[str, Any] = {}
 
     @classmethod
     def for_project(cls, root: Path) -> ParseCache:

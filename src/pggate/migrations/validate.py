@@ -253,13 +253,17 @@ def cache_key(migration: Migration) -> str:
 def file_facts(migration: Migration, cache: ParseCache) -> FileFacts:
     """The parse facts of ``migration``, from the cache when its content is unchanged."""
     key = cache_key(migration)
+    built = cache.built.get(key)
+    if built is not None:
+        return built
     stored = cache.facts(key)
     if stored is not None:
         try:
-            return FileFacts.from_json(stored)
+            facts = cache.built[key] = FileFacts.from_json(stored)
+            return facts
         except (KeyError, TypeError, ValueError):
             pass  # a damaged entry: parse again and overwrite it
-    facts = parse_file(migration)
+    facts = cache.built[key] = parse_file(migration)
     cache.put_facts(key, facts.to_json())
     return facts
 
