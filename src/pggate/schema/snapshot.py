@@ -34,6 +34,19 @@ def _not_own(oid: str) -> str:
     return f"{oid} <> all(%(own)s::oid[])"
 
 
+def _comment(catalog: str, oid: str, column: str = "0") -> str:
+    """Join the object's comment as ``cm.description`` (what ``obj_description`` returns).
+
+    A join, not ``obj_description()`` per row: that SQL function costs about 4 us a call,
+    a third of the snapshot at 1000 tables. pg_description is unique on these three
+    columns, so the join adds no row.
+    """
+    return (
+        f"left join pg_description cm on cm.objoid = {oid} "
+        f"and cm.classoid = '{catalog}'::regclass and cm.objsubid = {column}"
+    )
+
+
 def _not_extension(catalog: str, oid: str) -> str:
     return (
         f"not exists (select 1 from pg_depend dep where dep.classid = '{catalog}'::regclass "
@@ -44,8 +57,8 @@ def _not_extension(catalog: str, oid: str) -> str:
 QUERIES: dict[str, str] = {
     "schemas": f"""
         select n.nspname as key, nullif(n.nspacl, acldefault('n', n.nspowner))::text[] as acl,
-               obj_description(n.oid, 'pg_namespace') as comment
-        from pg_namespace n
+               cm.description as comment
+        from pg_namespace n {_comment("pg_namespace", "n.oid")}
         where {_IN_SCOPE} and {_not_extension("pg_namespace", "n.oid")}""",
     "relations": f"""
         select format('%%I.%%I', n.nspname, c.relname) as key, c.relkind::text as kind,
@@ -55,8 +68,8 @@ QUERIES: dict[str, str] = {
                pg_get_expr(c.relpartbound, c.oid) as partition_bound,
                case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid, true) end as definition,
                nullif(c.relacl, acldefault('r', c.relowner))::text[] as acl,
-               obj_description(c.oid, 'pg_class') as comment
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+               cm.description as comment
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace {_comment("pg_class", "c.oid")}
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and {_IN_SCOPE}
           and {_not_extension("pg_class", "c.oid")} and {_not_own("c.oid")}""",
     "columns": f"""
@@ -66,28 +79,30 @@ QUERIES: dict[str, str] = {
                pg_get_expr(d.adbin, d.adrelid) as default, a.attidentity::text as identity,
                a.attgenerated::text as generated,
                case when a.attcollation <> t.typcollation then co.collname end as collation,
-               a.attacl::text[] as acl, col_description(c.oid, a.attnum) as comment
+               a.attacl::text[] as acl, cm.description as comment
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
         join pg_type t on t.oid = a.atttypid
         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
         left join pg_collation co on co.oid = a.attcollation
+        {_comment("pg_class", "c.oid", "a.attnum")}
         where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c')
           and {_IN_SCOPE} and {_not_extension("pg_class", "c.oid")} and {_not_own("c.oid")}""",
     "constraints": f"""
         select format('%%I.%%I.%%I', n.nspname, coalesce(c.relname, t.typname), k.conname) as key,
                k.contype::text as type, pg_get_constraintdef(k.oid, true) as definition,
                k.convalidated as validated, k.condeferrable as deferrable,
-               obj_description(k.oid, 'pg_constraint') as comment
+               cm.description as comment
         from pg_constraint k join pg_namespace n on n.oid = k.connamespace
         left join pg_class c on c.oid = k.conrelid left join pg_type t on t.oid = k.contypid
+        {_comment("pg_constraint", "k.oid")}
         where {_IN_SCOPE} and (k.conrelid <> 0 or k.contypid <> 0) and {_not_own("k.conrelid")}""",
     "indexes": f"""
         select format('%%I.%%I', n.nspname, c.relname) as key,
                pg_get_indexdef(i.indexrelid) as definition, i.indisvalid as valid,
-               obj_description(c.oid, 'pg_class') as comment
+               cm.description as comment
         from pg_index i join pg_class c on c.oid = i.indexrelid
-        join pg_namespace n on n.oid = c.relnamespace
+        join pg_namespace n on n.oid = c.relnamespace {_comment("pg_class", "c.oid")}
         where {_IN_SCOPE} and {_not_extension("pg_class", "i.indrelid")}
           and {_not_own("i.indrelid")}""",
     "policies": f"""
@@ -108,9 +123,9 @@ QUERIES: dict[str, str] = {
                p.provolatile::text as volatility, p.proconfig as config,
                md5(case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid)
                         else p.prosrc end) as body_md5,
-               nullif(p.proacl, acldefault('f', p.proowner))::text[] as acl, obj_description(p.oid, 'pg_proc') as comment
+               nullif(p.proacl, acldefault('f', p.proowner))::text[] as acl, cm.description as comment
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-        join pg_language l on l.oid = p.prolang
+        join pg_language l on l.oid = p.prolang {_comment("pg_proc", "p.oid")}
         where {_IN_SCOPE} and {_not_extension("pg_proc", "p.oid")}""",
     "triggers": f"""
         select format('%%I.%%I.%%I', n.nspname, c.relname, g.tgname) as key,
@@ -132,9 +147,9 @@ QUERIES: dict[str, str] = {
                      order by e.enumsortorder) as labels,
                case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end as base,
                t.typnotnull as not_null, t.typdefault as default, nullif(t.typacl, acldefault('T', t.typowner))::text[] as acl,
-               obj_description(t.oid, 'pg_type') as comment
+               cm.description as comment
         from pg_type t join pg_namespace n on n.oid = t.typnamespace
-        left join pg_class c on c.oid = t.typrelid
+        left join pg_class c on c.oid = t.typrelid {_comment("pg_type", "t.oid")}
         where t.typtype in ('e', 'd', 'c', 'r', 'm') and (t.typtype <> 'c' or c.relkind = 'c')
           and {_IN_SCOPE} and {_not_extension("pg_type", "t.oid")}""",
     "extensions": """
