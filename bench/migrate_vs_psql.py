@@ -114,7 +114,7 @@ def run(quick: bool = False, counts: list[int] | None = None) -> list[dict]:
             workdir = Path(tmp) / f"w{count}"
             folder = write_project(workdir / "floor", count, "postgresql://unused/x") / "migrations"
             # Interleaved repeats, best of each: the machine's noise hits both sides alike.
-            repeats = 1 if quick else 3
+            repeats = 1 if quick else 5
             floor, ours = _best_of(
                 repeats,
                 partial(time_psql, admin, folder),
