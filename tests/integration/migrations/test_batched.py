@@ -184,3 +184,43 @@ def test_transaction_control_is_refused_from_validations_facts(cli, project, db)
     assert result.exit_code == 2
     assert "migrations/002_sneaky.sql:3: COMMIT" in result.stderr, result.stderr
     assert "nothing was applied" in result.stderr and not {"q1", "s"} & tables(db)
+
+
+def test_a_lock_timeout_inside_a_chunk_is_retried_alone(cli, project, db, db_url):
+    import threading
+    import time
+
+    import psycopg
+
+    root = bulk_project(project, {"001_target.sql": "create table target (id int);\n"})
+    assert cli("migrate", "--env", "test", "--to", "001", cwd=root).exit_code == 0
+    blocked = {"011_alter.sql": "alter table target add column extra int;\n"}
+    for name, text in {**quick(9, start=2), **blocked, **quick(4, start=12)}.items():
+        (root / "migrations" / name).write_text(text)
+    toml = root / "pggate.toml"
+    toml.write_text(toml.read_text() + 'lock_timeout = "100ms"\n')
+
+    with psycopg.connect(db_url, autocommit=True) as blocker:
+        blocker.execute("begin")
+        blocker.execute("lock table target in access share mode")
+
+        def release_after_a_timeout() -> None:
+            with psycopg.connect(db_url, autocommit=True) as watcher:
+                for _ in range(600):  # pggate waits on the lock: it times out 100 ms later
+                    waiting = watcher.execute(
+                        "select count(*) from pg_stat_activity "
+                        "where application_name = 'pggate' and wait_event_type = 'Lock'"
+                    ).fetchone()[0]
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+            time.sleep(0.3)
+            blocker.execute("rollback")
+
+        releaser = threading.Thread(target=release_after_a_timeout)
+        releaser.start()
+        result = cli("migrate", "--env", "test", cwd=root)
+        releaser.join()
+    assert result.exit_code == 0, result.stderr
+    assert "011_alter: lock timeout, retry 1" in result.stderr
+    assert applied(db) == [f"{i:03d}" for i in range(1, 16)] + ["099"]
