@@ -364,6 +364,21 @@ _step(
     "tests/integration/migrations/test_validate_findings.py",
 )
 _step(
+    "MIG013",
+    E,
+    "``COPY ... FROM STDIN`` or ``COPY ... TO STDOUT`` in a migration.",
+    """
+**Problem**: the statement streams rows between the server and the client (psql feeds
+``FROM STDIN`` from the lines after it). pggate sends SQL only, so there is no data to
+send and no one to read what the server sends: the migration could not run.
+
+**Fix**: load the data with ``INSERT ... VALUES`` or ``INSERT ... SELECT``, or ``COPY``
+from a file the server can read; to stream a local file, use psql's ``\\copy`` outside
+the migration.
+""",
+    "tests/checks/cases/MIG013.yml",
+)
+_step(
     "MIG012",
     E,
     "A migration failed while it was applied.",

@@ -12,6 +12,7 @@ MIG findings (errors unless noted):
 | MIG006 | a statement that cannot run in a transaction inside a transactional file (``CONCURRENTLY``, ``VACUUM``, ``REINDEX SCHEMA``...) |
 | MIG009 | a file is not UTF-8 text |
 | MIG010 | a file has both a down section and a ``.down.sql`` file |
+| MIG013 | ``COPY ... FROM STDIN`` or ``COPY ... TO STDOUT``: data pggate has no client side for |
 
 With ``--env`` the API adds what the history says: TRC001 (applied files edited or
 missing) and TRC002 (schema drift), the findings the traceability gate reports.
@@ -45,6 +46,8 @@ from .parse import SqlSyntaxError, Statement, Tree, control_words, split, trees
 TRANSACTION_CONTROL = re.compile(
     r"(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare|set)\b", re.IGNORECASE
 )
+# What a down section is parsed for: transaction control and COPY (MIG013).
+DOWN_PARSED = re.compile(rf"(?:{TRANSACTION_CONTROL.pattern}|copy\b)", re.IGNORECASE)
 NO_TRANSACTION_NODES = {
     "VacuumStmt": "VACUUM",
     "CreatedbStmt": "CREATE DATABASE",
@@ -195,6 +198,7 @@ class FileFacts:
     # (line, word) of each transaction-control statement, which the runner refuses
     control: tuple[tuple[int, str], ...] = ()
     down_control: tuple[tuple[int, str], ...] = ()
+    client_copy: tuple[tuple[str, int, str], ...] = ()  # (section, line, what) for MIG013
 
     def control_of(self, section: str) -> list[tuple[int, str]]:
         """The transaction control of ``section`` (``up`` or ``down``)."""
@@ -211,6 +215,7 @@ class FileFacts:
             "down_lint": self.down_lint.to_json(),
             "control": [list(item) for item in self.control],
             "down_control": [list(item) for item in self.down_control],
+            "client_copy": [list(item) for item in self.client_copy],
         }
 
     @classmethod
@@ -225,6 +230,7 @@ class FileFacts:
             FileLint.from_json(data["down_lint"]),
             tuple((line, word) for line, word in data["control"]),
             tuple((line, word) for line, word in data["down_control"]),
+            tuple((section, line, what) for section, line, what in data["client_copy"]),
         )
 
 
@@ -274,6 +280,7 @@ def parse_file(migration: Migration) -> FileFacts:
     lint, down_lint, no_transaction, count = FileLint(), FileLint(), (), 0
     control: tuple[tuple[int, str], ...] = ()
     down_control: tuple[tuple[int, str], ...] = ()
+    client_copy: list[tuple[str, int, str]] = []
     try:
         statements = split(migration.up_sql, migration.up_line)
     except SqlSyntaxError as err:
@@ -284,6 +291,7 @@ def parse_file(migration: Migration) -> FileFacts:
         if migration.transactional:
             no_transaction = tuple(_no_transaction(statements, up_trees))
         control = _control(statements, up_trees)
+        client_copy += _client_copy("up", statements, up_trees)
         lint = lint_file(
             migration.up_sql, statements, up_trees, transactional=migration.transactional
         )
@@ -293,8 +301,9 @@ def parse_file(migration: Migration) -> FileFacts:
         except SqlSyntaxError as err:
             down_error = err
         else:
-            down_trees = trees(down, only=TRANSACTION_CONTROL)
+            down_trees = trees(down, only=DOWN_PARSED)
             down_control = _control(down, down_trees)
+            client_copy += _client_copy("down", down, down_trees)
             down_lint = lint_file(
                 migration.down_sql,
                 down,
@@ -303,8 +312,29 @@ def parse_file(migration: Migration) -> FileFacts:
                 section="down",
             )
     return FileFacts(
-        up_error, down_error, count, no_transaction, lint, down_lint, control, down_control
+        up_error,
+        down_error,
+        count,
+        no_transaction,
+        lint,
+        down_lint,
+        control,
+        down_control,
+        tuple(client_copy),
     )
+
+
+def _client_copy(
+    section: str, statements: list[Statement], parsed: list[Tree]
+) -> list[tuple[str, int, str]]:
+    """``COPY`` from or to the client: pggate sends SQL only, it has no data to stream."""
+    found = []
+    for statement, tree in zip(statements, parsed, strict=True):
+        for kind, node in tree:
+            if kind == "CopyStmt" and not node.get("filename"):
+                what = "COPY ... FROM STDIN" if node.get("is_from") else "COPY ... TO STDOUT"
+                found.append((section, statement.line, what))
+    return found
 
 
 def _control(statements: list[Statement], parsed: list[Tree]) -> tuple[tuple[int, str], ...]:
@@ -330,6 +360,7 @@ def _findings_of(migration: Migration, facts: FileFacts, require_down: bool) -> 
             )
         )
     out.extend(_mig006(migration, line, what) for line, what in facts.no_transaction)
+    out.extend(_mig013(migration, *found) for found in facts.client_copy)
     if not migration.has_down:
         severity = Severity.ERROR if require_down else Severity.WARNING
         out.append(
@@ -386,6 +417,20 @@ def _detaches_concurrently(node: dict[str, Any]) -> bool:
         c.get("subtype") == "AT_DetachPartition"
         and c.get("def", {}).get("PartitionCmd", {}).get("concurrent")
         for c in commands
+    )
+
+
+def _mig013(migration: Migration, section: str, line: int, what: str) -> Finding:
+    shown = migration.shown_file(section)
+    return finding(
+        "MIG013",
+        migration.shown,
+        f"{shown}:{line}: {what} streams data between the server and a client, and pggate "
+        "sends SQL only: the statement would wait for data no one sends",
+        "load the data with INSERT ... VALUES (or INSERT ... SELECT), or COPY from a file "
+        "the server can read; to stream a local file, run psql's \\copy outside the migration",
+        file=shown,
+        line=line,
     )
 
 

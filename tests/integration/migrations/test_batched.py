@@ -224,3 +224,14 @@ def test_a_lock_timeout_inside_a_chunk_is_retried_alone(cli, project, db, db_url
     assert result.exit_code == 0, result.stderr
     assert "011_alter: lock timeout, retry 1" in result.stderr
     assert applied(db) == [f"{i:03d}" for i in range(1, 16)] + ["099"]
+
+
+def test_copy_from_stdin_is_refused_before_anything_runs(cli, project, db):
+    # Sent to the server, it left the connection waiting for data no one sends: pggate
+    # reported a lost connection, having applied the files before it.
+    copy = {"011_copy.sql": "create table c (id int);\ncopy c from stdin;\n"}
+    root = bulk_project(project, {**quick(10), **copy})
+    result = cli("migrate", "--env", "test", cwd=root)
+    assert result.exit_code == 2, result.stderr
+    assert "MIG013" in result.stderr and "migrations/011_copy.sql:2" in result.stderr
+    assert not {"q1", "c"} & tables(db)
