@@ -146,6 +146,12 @@ def grant_role(who: str, *roles: str) -> str:
     return f"grant {', '.join(sql_name(r) for r in roles)} to {sql_name(who)}"
 
 
+# What SQL can change about a session, undone: RESET ALL leaves the role and the session
+# authorization alone, and each has its own RESET (which any role may run: back to the
+# one that connected). A migration must not leak any of them into pggate's rows or the next.
+RESET_SESSION = "reset all; reset session authorization; reset role"
+
+
 def set_timeouts(
     conn: psycopg.Connection[Any],
     *,

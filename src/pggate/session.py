@@ -60,7 +60,7 @@ class Session:
         idle = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         if self.conn.closed or self.conn.broken or not idle:
             return
-        self.conn.execute("reset all; reset role")
+        self.conn.execute(db.RESET_SESSION)
 
     @property
     def lock_timeout(self) -> float | None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from ..db import GATES_LOCK_KEY, advisory_lock, set_timeouts
+from ..db import GATES_LOCK_KEY, RESET_SESSION, advisory_lock, set_timeouts
 from ..errors import DatabaseUnavailable, MigrationFailed, MigrationFileError
 from ..events import Event
 from ..masking import mask
@@ -286,7 +286,7 @@ class Rollback(Worker):
                 with self.conn.transaction():
                     if step.migration.transactional:
                         execute_section(self.conn, step.migration, "down", trace=self.trace)
-                    self.conn.execute("reset all; reset role")
+                    self.conn.execute(RESET_SESSION)
                     set_timeouts(
                         self.conn,
                         lock_timeout=self.lock_timeout,

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from ..db import advisory_lock, set_timeouts
+from ..db import RESET_SESSION, advisory_lock, set_timeouts
 from ..errors import LockTimeout, MigrationFailed, MigrationFileError
 from ..events import Event
 from ..masking import mask
@@ -791,13 +791,14 @@ class Runner(Worker):
             self.history.remember_unchanged_schema_digest(self._no_drift)
 
     def _reset_session(self) -> None:
-        # A migration may SET search_path or ROLE and not reset them: our history row must not be
-        # written as that role, and the next migration must not inherit either. One round trip.
+        # A migration may SET search_path, ROLE or SESSION AUTHORIZATION and not reset them:
+        # our history row must not be written as that role, and the next migration must not
+        # inherit any of them. One round trip.
         self.conn.execute(self._reset_sql())
 
     def _reset_sql(self) -> str:
         return (
-            f"reset all; reset role; set lock_timeout = {_ms(self.lock_timeout)}; "
+            f"{RESET_SESSION}; set lock_timeout = {_ms(self.lock_timeout)}; "
             f"set statement_timeout = {_ms(self.statement_timeout)}"
         )
 

@@ -145,7 +145,7 @@ def _apply(conn: psycopg.Connection[Any], migration: Migration) -> None:
         raise ShadowUnavailable(
             f"replaying {failed.location} failed: {failed.server_message}"
         ) from None
-    conn.execute("reset all; reset role")
+    conn.execute(db.RESET_SESSION)
 
 
 def _first(exc: BaseException) -> str:

@@ -235,3 +235,29 @@ def test_copy_from_stdin_is_refused_before_anything_runs(cli, project, db):
     assert result.exit_code == 2, result.stderr
     assert "MIG013" in result.stderr and "migrations/011_copy.sql:2" in result.stderr
     assert not {"q1", "c"} & tables(db)
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["chunked", "one by one"])
+def test_session_authorization_does_not_leak_into_the_next_migration(cli, project, db, bulk):
+    # RESET ALL leaves SET SESSION AUTHORIZATION alone: without its own reset, every later
+    # migration ran as that role, and its objects were owned by it.
+    become = {
+        "001_become.sql": (
+            "do $$ begin create role pggate_test_mallory; "
+            "exception when duplicate_object then null; end $$;\n"
+            "grant usage, create on schema public, pggate to pggate_test_mallory;\n"
+            "grant all on all tables in schema pggate to pggate_test_mallory;\n"
+            "grant all on all sequences in schema pggate to pggate_test_mallory;\n"
+            "set session authorization pggate_test_mallory;\n"
+        ),
+        "002_after.sql": "create table after_it (id int);\n",
+    }
+    root = bulk_project(project, become) if bulk else project(migrations=become)
+    result = cli("migrate", "--env", "test", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    rows = db.execute(
+        "select tableowner, current_user as me from pg_tables where tablename = 'after_it'"
+    ).fetchall()
+    assert [r["tableowner"] for r in rows] == [rows[0]["me"]]
+    applied_by = db.execute("select distinct applied_by from pggate.schema_migrations").fetchall()
+    assert [r["applied_by"] for r in applied_by] == [rows[0]["me"]]

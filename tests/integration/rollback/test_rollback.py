@@ -358,3 +358,24 @@ def test_a_shadow_replay_catches_an_incomplete_down(cli, project):
     assert result.exit_code == 1
     proof = result.json()["proof"]
     assert proof["method"] == "shadow" and "+ table public.t2" in proof["diff"]
+
+
+def test_a_down_that_changes_the_session_user_does_not_leak_into_the_next(cli, project, db):
+    # RESET ALL leaves SET SESSION AUTHORIZATION alone: 002's down would have made 001's run
+    # as a role that does not own the table ("must be owner of table t").
+    root = project(
+        migrations={
+            "001_base.sql": "create table t (id int);\n-- migrate:down\ndrop table t;",
+            "002_role.sql": (
+                "do $$ begin create role pggate_test_mallory; "
+                "exception when duplicate_object then null; end $$;\n"
+                "grant usage on schema pggate to pggate_test_mallory;\n"
+                "grant all on all tables in schema pggate to pggate_test_mallory;\n"
+                "-- migrate:down\nset session authorization pggate_test_mallory;\n"
+            ),
+        }
+    )
+    assert cli("migrate", "--env", "test", cwd=root).exit_code == 0
+    result = cli("rollback", "--env", "test", "--to", "0", "--yes", cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert db.execute("select to_regclass('public.t') as t").fetchone()["t"] is None
