@@ -61,7 +61,8 @@ def _unexpected(exc: Exception, verbose: bool, json_mode: bool) -> int:
         # The connection died under us (server restart, backend terminated, network).
         error: PggateError = DatabaseUnavailable(
             f"lost the database connection: {' '.join(str(exc).split())}",
-            hint="check the server; a migration in flight was rolled back by PostgreSQL",
+            hint="check the server; a migration in flight was rolled back by PostgreSQL, and "
+            "`pggate status` shows which ones committed",
         )
         report(error, verbose, json_mode)
         return error.exit_code

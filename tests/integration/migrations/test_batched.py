@@ -261,3 +261,20 @@ def test_session_authorization_does_not_leak_into_the_next_migration(cli, projec
     assert [r["tableowner"] for r in rows] == [rows[0]["me"]]
     applied_by = db.execute("select distinct applied_by from pggate.schema_migrations").fetchall()
     assert [r["applied_by"] for r in applied_by] == [rows[0]["me"]]
+
+
+def test_a_connection_lost_inside_a_chunk_leaves_a_prefix_committed(cli, project, db):
+    # The backend dies mid-chunk: what committed before it stays, with its rows; the one in
+    # flight is rolled back by the server; nothing after it ran. The message claims no more.
+    killed = {
+        "006_dies.sql": "create table dies (id int);\nselect pg_terminate_backend(pg_backend_pid());\n"
+    }
+    root = bulk_project(project, {**quick(5), **killed, **quick(4, start=7)})
+    result = cli("migrate", "--env", "test", cwd=root)
+    assert result.exit_code == 3, result.stderr
+    assert "lost the database connection" in result.stderr
+    assert "`pggate status` shows which ones committed" in result.stderr
+    assert applied(db) == ["001", "002", "003", "004", "005"]
+    assert not {"dies", "q7", "last_one"} & tables(db)
+    status = cli("status", "--env", "test", "--format", "json", cwd=root)
+    assert [m["version"] for m in status.json()["pending"]][:2] == ["006", "007"]
