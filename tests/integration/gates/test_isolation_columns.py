@@ -4,7 +4,8 @@
 A row is then addressed by a key the actor may read instead of ``ctid`` (a system column
 only table-level SELECT covers); an UPDATE probe sets a column the actor may update and
 read. Where no such key exists the table is unproven, saying why: never a pass, never a
-leak or refusal the probe made up.
+leak or refusal the probe made up. DELETE is the exception: ``DELETE`` with no ``WHERE``
+needs no SELECT, so it runs, and the connecting role counts which rows it removed.
 """
 
 from tests.integration.gates.test_isolation_trust import ACTOR, BASE, checks, prove, scoped
@@ -94,19 +95,52 @@ def test_without_a_readable_key_the_table_is_unproven_and_says_why(project, db):
     assert not [f for f in result.findings if f.check == "RLS031"]
 
 
-def test_delete_granted_without_any_select_is_unproven_not_refused(project, db):
-    # `delete from contacts` needs no readable column: a probe naming rows cannot run, and the
-    # permission error a WHERE would raise is not the policy refusing
+def test_delete_granted_without_any_select_is_probed_blind(project, db):
+    # No statement of the actor's can name a row (a WHERE needs SELECT), but `delete from
+    # contacts` needs none: it runs, and the connecting role counts what it removed
     db.execute(BASE + scoped("public.tasks") + CONTACTS + SCOPED)
     result = prove(project, ACTOR)
     runs = by_probe(result, "delete")
-    assert {r["result"] for r in runs} == {"unproven"}, runs
-    assert "holds DELETE but may read no column" in runs[0]["message"]
+    assert len(runs) == 2 and {r["result"] for r in runs} == {"refused"}, runs
+    assert all("DELETE with no WHERE" in r["message"] for r in runs), runs
+    assert {r["result"] for r in by_probe(result, "own delete")} == {"ok"}
     # reading: no SELECT privilege at all, so the refusal is real
     assert {(r["result"], r.get("sqlstate")) for r in by_probe(result, "read")} == {
         ("refused", "42501")
     }
-    assert ("RLS032", "public.contacts") in checks(result)
+    assert not [f for f in result.findings if f.object == "public.contacts"], result.findings
+    assert contacts(result)["status"] == "proven"
+    # the blind deletes were rolled back
+    assert db.execute("select count(*) as n from public.contacts").fetchone()["n"] == 2
+
+
+def test_a_blind_delete_that_reaches_the_other_tenant_is_a_leak(project, db):
+    db.execute(BASE + scoped("public.tasks") + CONTACTS + LEAKY)  # del is scoped in LEAKY
+    db.execute(
+        "drop policy del on public.contacts;"
+        "create policy del_all on public.contacts for delete using (true);"
+    )
+    result = prove(project, ACTOR)
+    assert {r["result"] for r in by_probe(result, "delete")} == {"leak"}
+    leaks = [f for f in result.findings if f.check == "RLS011" and f.object == "public.contacts"]
+    assert leaks and "deleted 1 of 1 row(s)" in leaks[0].message, result.findings
+    assert db.execute("select count(*) as n from public.contacts").fetchone()["n"] == 2
+
+
+def test_a_blind_delete_stopped_by_a_key_proves_nothing(project, db):
+    # The foreign key may protect the actor's own row: whose rows the DELETE reached is
+    # unknown, so the direction is unproven, never "refused"
+    db.execute(BASE + scoped("public.tasks") + CONTACTS + SCOPED)
+    db.execute(
+        "create table public.notes (id int primary key, contact_id int references "
+        "public.contacts (id));"
+        "insert into public.notes values (1, 1), (2, 2);"
+    )
+    result = prove(project, ACTOR)
+    runs = by_probe(result, "delete")
+    assert {r["result"] for r in runs} == {"unproven"}, runs
+    assert all("stopped by a constraint" in r["message"] for r in runs), runs
+    assert contacts(result)["status"] == "unproven"
 
 
 def test_a_composite_key_or_a_unique_column_names_rows_too(project, db):

@@ -10,9 +10,10 @@ connecting role before the actor takes over. An actor granted only some columns
 (``grant select (id, name) on t``) may not read ``ctid``: its probes name rows by a key it
 may read, and an UPDATE probe sets a column it may update and read. Where it may read no
 key, a probe whose command it holds cannot name a row and is ``unproven`` (saying why):
-a permission error the probe itself provoked is never taken for the policy refusing. A
-probe of a command the role holds no privilege for at all runs as it is: its 42501 is
-a real refusal.
+a permission error the probe itself provoked is never taken for the policy refusing.
+DELETE needs no key: such an actor sends ``DELETE`` with no ``WHERE`` (the one statement
+it can), and the connecting role counts which rows of each tenant it removed. A probe of a
+command the role holds no privilege for at all runs as it is: its 42501 is a real refusal.
 
 Outcomes: ``refused`` (the policy's WITH CHECK or no privilege on the table, 42501; or a
 constraint or trigger: its SQLSTATE and message are kept), ``leak``, ``error`` (the
@@ -218,6 +219,9 @@ class Prober:
     def _cross(self, d: Direction, table: TenantTable) -> None:
         for probe in ("read", "update", "delete"):
             theirs = self._addressed(d, table, d.other, probe)
+            if isinstance(theirs, str) and probe == "delete" and self._blind(d, table):
+                self._judge_blind(table, d, self._deleted_blind(table, d.other))
+                continue
             if isinstance(theirs, str):
                 self._record(table, d, probe, "unproven", message=theirs)
                 continue
@@ -273,6 +277,9 @@ class Prober:
                 self._own_probe(table, d, command, template.insert(table), template.params, 1)
                 continue
             mine = self._addressed(d, table, d.me, command)
+            if isinstance(mine, str) and command == "delete" and self._blind(d, table):
+                self._own_blind(table, d, self._deleted_blind(table, d.me))
+                continue
             column = self._update_column(d, table) if command == "update" else None
             if isinstance(mine, str) or isinstance(column, str):
                 reason = mine if isinstance(mine, str) else column
@@ -320,10 +327,17 @@ class Prober:
         if isinstance(got, psycopg.Error):
             self._failed(table, d, probe, got, rows)
             return
+        sample = sample_key(self.conn, table, params, where) if probe == "read" and got else None
+        self._verdict(table, d, probe, got, rows, sample)
+
+    def _verdict(
+        self, table, d: Direction, probe, got: int, rows: int, sample=None, how=""
+    ) -> None:
+        """``got`` of the other tenant's ``rows`` seen or changed: a refusal, or a leak."""
         if got == 0:
-            self._record(table, d, probe, "refused", rows, message="0 rows")
+            self._record(table, d, probe, "refused", rows, message="0 rows" + how)
             return
-        self._record(table, d, probe, "leak", rows, message=f"{got} row(s)")
+        self._record(table, d, probe, "leak", rows, message=f"{got} row(s){how}")
         check, verb = {
             "read": (CrossTenantRead(), "read {n} of {rows} row(s) of"),
             "update": (CrossTenantChange(), "updated {n} of {rows} row(s) of"),
@@ -331,7 +345,6 @@ class Prober:
             "insert": (CrossTenantInsert(), "inserted a row into"),
             "move": (CrossTenantInsert(), "moved one of its rows into"),
         }[probe]
-        sample = sample_key(self.conn, table, params, where) if probe == "read" else None
         self.findings.append(
             check.finding(
                 table.name,
@@ -346,30 +359,108 @@ class Prober:
             )
         )
 
+    # ------------------------------------------------------------ DELETE without SELECT
+
+    def _blind(self, d: Direction, table: TenantTable) -> bool:
+        """Whether the actor holds DELETE but can name no row: a WHERE needs SELECT."""
+        access = self._access(d, table)
+        return access.delete and target(table, access) is None
+
+    def _deleted_blind(
+        self, table: TenantTable, side: Side
+    ) -> tuple[int, int] | psycopg.Error | str:
+        """How many of ``side``'s rows a ``DELETE`` with no ``WHERE`` removed, of how many.
+
+        The one statement such an actor can send (it needs no SELECT); what it removed is
+        counted by ``ctid`` as the connecting role, before and after, in a savepoint that
+        is rolled back with the delete. A side whose rows the connecting role cannot count
+        (a forced policy applies to it too) cannot be judged: the reason instead.
+        """
+        rows = self._rows(table, side)
+        if isinstance(rows, str):
+            return rows
+        count = sql.SQL("select count(*) as n from {} where {}").format(
+            table.ident, key_match(table, "keys")
+        )
+        try:
+            with rolled_back(self.conn):
+                before = self._count_as_connecting_role(count, rows)
+                self.conn.execute(sql.SQL("delete from {}").format(table.ident))
+                after = self._count_as_connecting_role(count, rows)
+        except psycopg.Error as exc:
+            return exc
+        if before != len(rows):
+            return (
+                f"the connecting role sees {before} of the {len(rows)} row(s) of {side.tenant} "
+                f"in {table.name}: what a DELETE removed cannot be counted"
+            )
+        return before - after, len(rows)
+
+    def _count_as_connecting_role(self, count: sql.Composable, rows: list[str]) -> int:
+        with rolled_back(self.conn):  # the actor's role comes back with the savepoint
+            self.conn.execute("set local role none")
+            return int(self.conn.execute(count, {"keys": rows}).fetchone()["n"])
+
+    def _judge_blind(self, table, d: Direction, got) -> None:
+        if isinstance(got, str):
+            self._record(table, d, "delete", "unproven", message=got)
+        elif isinstance(got, psycopg.Error) and self._refusal(table, got) in (
+            "constraint",
+            "trigger",
+        ):
+            # It may have been the actor's own rows that a key or a trigger protected: which
+            # tenant's rows the statement reached is unknown, so nothing is proven.
+            message = (
+                f"a DELETE with no WHERE was stopped by a {self._refusal(table, got)} "
+                f"({got.diag.message_primary}): which tenant's rows it reached cannot be told"
+            )
+            self._record(table, d, "delete", "unproven", 0, got.sqlstate, message)
+        elif isinstance(got, psycopg.Error):
+            self._failed(table, d, "delete", got, 0)
+        else:
+            deleted, rows = got
+            how = " (a DELETE with no WHERE: the actor may read no key to name a row by)"
+            self._verdict(table, d, "delete", deleted, rows, how=how)
+
+    def _own_blind(self, table, d: Direction, got) -> None:
+        if isinstance(got, str):
+            self._record(table, d, "own delete", "unproven", message=got)
+        elif isinstance(got, psycopg.Error):
+            self._own_failed(table, d, "delete", got, 0)
+        else:
+            self._own_outcome(table, d, "delete", *got)
+
     def _own_probe(self, table, d: Direction, command, query, params, rows) -> None:
         got = self._execute(query, params)
-        probe = "own " + command
         if isinstance(got, psycopg.Error):
-            kind = self._refusal(table, got)
-            if kind is None:
-                self._policy_error(table, d, probe, got)
-                self._record(table, d, probe, "error", rows, got.sqlstate, got.diag.message_primary)
-            elif kind == "policy":
-                self._impossible(table, d, command, f"refused: {got.diag.message_primary}")
-                self._record(
-                    table, d, probe, "impossible", rows, got.sqlstate, got.diag.message_primary
-                )
-            else:  # a constraint or trigger refusing this row is the data's rule, not the policy's
-                self._record(
-                    table,
-                    d,
-                    probe,
-                    f"blocked by {kind}",
-                    rows,
-                    got.sqlstate,
-                    got.diag.message_primary,
-                )
-            return
+            self._own_failed(table, d, command, got, rows)
+        else:
+            self._own_outcome(table, d, command, got, rows)
+
+    def _own_failed(self, table, d: Direction, command, got: psycopg.Error, rows: int) -> None:
+        probe = "own " + command
+        kind = self._refusal(table, got)
+        if kind is None:
+            self._policy_error(table, d, probe, got)
+            self._record(table, d, probe, "error", rows, got.sqlstate, got.diag.message_primary)
+        elif kind == "policy":
+            self._impossible(table, d, command, f"refused: {got.diag.message_primary}")
+            self._record(
+                table, d, probe, "impossible", rows, got.sqlstate, got.diag.message_primary
+            )
+        else:  # a constraint or trigger refusing this row is the data's rule, not the policy's
+            self._record(
+                table,
+                d,
+                probe,
+                f"blocked by {kind}",
+                rows,
+                got.sqlstate,
+                got.diag.message_primary,
+            )
+
+    def _own_outcome(self, table, d: Direction, command, got: int, rows: int) -> None:
+        probe = "own " + command
         if got > 0:
             self._record(table, d, probe, "ok", rows, message=f"{got} row(s)")
             return

@@ -15,7 +15,9 @@ class Unproven(IsolationCheck):
     is **unproven**: "no leak found" would mean nothing. So is a table an actor may read
     only some columns of, none of them a key (``grant select (name) on t``): its probes
     cannot name a row, and the permission error a row-naming probe would get is not the
-    policy refusing. An error by default
+    policy refusing (DELETE needs no key: a ``DELETE`` with no ``WHERE`` is run instead, and
+    is unproven only when a key or a trigger stops it, since the rows it protected may be
+    the actor's own). An error by default
     (``[gates.isolation] unproven = "warning"`` to lower it).
 
     **Fix**: add rows of two tenants for the table to the seed (``[gates.isolation]
