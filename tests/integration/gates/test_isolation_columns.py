@@ -143,6 +143,28 @@ def test_a_blind_delete_stopped_by_a_key_proves_nothing(project, db):
     assert contacts(result)["status"] == "unproven"
 
 
+def test_a_blind_delete_whose_rows_cannot_all_be_counted_is_unproven(project, db, monkeypatch):
+    # Where the connecting role cannot see every row it would count (a forced policy that
+    # applies to it too), what the DELETE removed is unknown: unproven, never "refused".
+    # Stood in for here by a row address that matches nothing.
+    from pggate.checks.isolation.probe import Prober
+
+    rows = Prober._rows
+
+    def with_a_ghost(self, table, side):
+        found = rows(self, table, side)
+        return [*found, "(4242,1)"] if table.name == "public.contacts" else found
+
+    monkeypatch.setattr(Prober, "_rows", with_a_ghost)
+    db.execute(BASE + scoped("public.tasks") + CONTACTS + SCOPED)
+    result = prove(project, ACTOR)
+    for probe in ("delete", "own delete"):
+        runs = by_probe(result, probe)
+        assert {r["result"] for r in runs} == {"unproven"}, runs
+        assert all("sees 1 of the 2 row(s)" in r["message"] for r in runs), runs
+    assert contacts(result)["status"] == "unproven"
+
+
 def test_a_composite_key_or_a_unique_column_names_rows_too(project, db):
     db.execute(BASE + scoped("public.tasks"))
     db.execute(
