@@ -384,9 +384,34 @@ def _syntax(migration: Migration, section: str, err: SqlSyntaxError) -> Finding:
         "MIG001",
         str(path),
         f"{path}:{err.line}:{err.column}: {err.message} ({section} section)\n    {err.source_line}",
-        "fix the SQL at that position",
+        _syntax_hint(err),
         file=str(path),
         line=err.line,
+    )
+
+
+# What to do instead of the psql meta-commands scripts ported from psql carry most.
+_META_FIX = {
+    "copy": "load the data with INSERT, or COPY from a file the server can read",
+    "i": "make the included file a migration of its own",
+    "ir": "make the included file a migration of its own",
+    "set": "remove it (pggate stops at the first error anyway)",
+    "c": "remove it: pggate connects to the environment's database",
+    "connect": "remove it: pggate connects to the environment's database",
+}
+
+
+def _syntax_hint(err: SqlSyntaxError) -> str:
+    """What to do: for a psql meta-command (``\\copy``, ``\\i``...), that it is not SQL."""
+    at = err.source_line[err.column - 1 :] if err.column else ""
+    meta = re.match(r"\\([A-Za-z]+)", at)
+    if meta is None:
+        return "fix the SQL at that position"
+    word = meta.group(1)
+    fix = _META_FIX.get(word.lower(), "remove it, or run it with psql outside the migration")
+    return (
+        f"\\{word} is a psql meta-command, not SQL: pggate sends the statements to the "
+        f"server as they are; {fix}"
     )
 
 

@@ -56,6 +56,21 @@ def test_mig001_points_at_the_line_and_column_of_either_section(cli, tmp_path):
     assert "migrations/002_up.sql:4:9" in text.stdout
 
 
+def test_mig001_on_a_psql_meta_command_says_it_is_not_sql(cli, tmp_path):
+    root = write_project(
+        tmp_path / "p",
+        migrations={
+            "001_seed.sql": "create table t (id int);\n  \\copy t from 'data.csv' csv\n",
+            "002_bad.sql": "create table u (id int,,);\n",
+        },
+    )
+    result = cli("validate", "--format", "json", cwd=root)
+    hints = {f["file"]: f["hint"] for f in result.json()["findings"] if f["check"] == "MIG001"}
+    assert hints["migrations/001_seed.sql"].startswith("\\copy is a psql meta-command, not SQL")
+    assert "COPY from a file the server can read" in hints["migrations/001_seed.sql"]
+    assert hints["migrations/002_bad.sql"] == "fix the SQL at that position"
+
+
 def test_mig001_in_a_down_refuses_migrate_and_nothing_is_applied(cli, project, db):
     root = project(
         migrations={
