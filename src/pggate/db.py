@@ -319,6 +319,9 @@ def lock_holder(conn: psycopg.Connection[Any], key: int = MIGRATION_LOCK_KEY) ->
     return f"pid {row['pid']}, application {row['application_name'] or '?'}, user {row['usename']}{client}"
 
 
+POOLER_PROBES = 5  # rounds of the pooler probe: a few ms, and only when something is in between
+
+
 def behind_transaction_pooler(conn: psycopg.Connection[Any], url: str | None = None) -> bool:
     """Whether the connection goes through a transaction-mode pooler (PgBouncer, Supavisor 6543).
 
@@ -331,16 +334,21 @@ def behind_transaction_pooler(conn: psycopg.Connection[Any], url: str | None = N
     backend our last transaction used to the next client, so a second connection
     (to ``url``) opened while ours is idle gets our backend. Neither can happen on a
     direct connection or behind a session-mode pooler, where our backend is ours until
-    we disconnect.
+    we disconnect. The probe runs several rounds: with other clients busy on the pooler,
+    one round missed one time in four (four runners on a pool of three).
     """
     first = _backend(conn)
     if first["direct"]:
         return False
-    if url is not None:
-        with connect(url, application_name=APPLICATION_NAME + " pooler probe") as other:
-            if _backend(other)["pid"] == first["pid"]:
+    if url is None:
+        return any(_backend(conn)["pid"] != first["pid"] for _ in range(POOLER_PROBES))
+    with connect(url, application_name=APPLICATION_NAME + " pooler probe") as other:
+        # Several rounds: with other clients busy, one round can miss (they took our backend
+        # before the probe could, and gave it back before our next transaction).
+        for _ in range(POOLER_PROBES):
+            if _backend(other)["pid"] == first["pid"] or _backend(conn)["pid"] != first["pid"]:
                 return True
-    return any(_backend(conn)["pid"] != first["pid"] for _ in range(2))
+    return False
 
 
 def _backend(conn: psycopg.Connection[Any]) -> dict[str, Any]:
