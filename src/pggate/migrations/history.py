@@ -130,6 +130,7 @@ def creation_hint(role: str, schema: str, database: str, schema_exists: bool) ->
 _OWN_VALUES = "\x00own-values\x00"
 _STARTED = "\x00started\x00"
 _EXPECTED = "\x00expected\x00"
+_AFTER = "\x00after\x00"
 
 
 class History:
@@ -141,7 +142,8 @@ class History:
         self.history = sql.Identifier(self.schema, self.table)
         self.events = sql.Identifier(self.schema, "events")
         self.meta = sql.Identifier(self.schema, "meta")
-        self._inline: dict[str, str] = {}  # record_inline's statement per run, but its values
+        # record_inline's statement and its "started after" expression, per run, but the values
+        self._inline: dict[str, tuple[str, str]] = {}
 
     def exists(self) -> bool:
         """Whether the history table exists."""
@@ -253,14 +255,14 @@ class History:
         the query arrived (``statement_timestamp()``) or, when ``after`` names the migration
         sent before it in the same query, when that one's row was written. The statement
         returns ``pggate_version``, ``pggate_duration_ms`` and ``pggate_before`` (the rows
-        before this one), and fails with
-        "division by zero" unless the history held ``expected`` rows: sent in one query with
-        the migration and its COMMIT, a migration that damaged the history never commits.
+        before this one), and fails with "division by zero" unless the history held
+        ``expected`` rows: sent in one query with the migration and its COMMIT, a migration
+        that damaged the history never commits.
         Everything but the per-migration values is rendered once per run: composing the
         whole statement again cost more per migration than sending it.
         """
-        template = self._inline.get(run_id)
-        if template is None:
+        rendered = self._inline.get(run_id)
+        if rendered is None:
             duration = sql.SQL("extract(epoch from clock_timestamp() - {}) * 1000").format(
                 sql.SQL(_STARTED)
             )
@@ -279,15 +281,20 @@ class History:
                 "(select duration_ms from recorded) as pggate_duration_ms, "
                 "count(*) as pggate_before, 1 / (count(*) = {})::int as pggate_intact from {}"
             ).format(sql.SQL(_EXPECTED), self.history)
-            template = self._record_query(values, details, tail).as_string(self.conn)
-            self._inline = {run_id: template}
-        started = (
-            sql.SQL(
+            after_expression = sql.SQL(
                 "coalesce((select p.finished_at from {} p where p.version = {}), "
                 "statement_timestamp())"
-            ).format(self.history, sql.Literal(after))
+            ).format(self.history, sql.SQL(_AFTER))
+            rendered = (
+                self._record_query(values, details, tail).as_string(self.conn),
+                after_expression.as_string(self.conn),
+            )
+            self._inline = {run_id: rendered}
+        template, after_started = rendered
+        started = (
+            after_started.replace(_AFTER, sql.Literal(after).as_string(self.conn))
             if after is not None
-            else sql.SQL("statement_timestamp()")
+            else "statement_timestamp()"
         )
         own = sql.SQL(", ").join(
             sql.Literal(v)
@@ -300,7 +307,7 @@ class History:
             )
         )
         return (
-            template.replace(_STARTED, started.as_string(self.conn))
+            template.replace(_STARTED, started)
             .replace(_EXPECTED, str(int(expected)))
             .replace(_OWN_VALUES, own.as_string(self.conn), 1)
         )
