@@ -195,6 +195,16 @@ class History:
                 ),
             ) from None
 
+    def durations(self, run_id: str, versions: list[str]) -> dict[str, float | None]:
+        """``duration_ms`` of the rows run ``run_id`` recorded for ``versions``, by version."""
+        rows = self.conn.execute(
+            sql.SQL(
+                "select version, duration_ms from {} where run_id = %s and version = any(%s)"
+            ).format(self.history),
+            (run_id, versions),
+        ).fetchall()
+        return {row["version"]: row["duration_ms"] for row in rows}
+
     def applied(self) -> list[Applied]:
         """Applied migrations in version order (empty when the table does not exist)."""
         if not self.exists():

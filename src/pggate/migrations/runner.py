@@ -424,21 +424,12 @@ class Runner(Worker):
 
     def _recorded(self, chunk: tuple[Migration, ...]) -> list[dict[str, Any]]:
         """The history rows this run wrote for the first migrations of ``chunk``, in order."""
-        found = {
-            row["version"]: row
-            for row in self.conn.execute(
-                sql.SQL(
-                    "select version, duration_ms as pggate_duration_ms from {} "
-                    "where run_id = %s and version = any(%s)"
-                ).format(self.history.history),
-                (self.run_id, [m.version for m in chunk]),
-            ).fetchall()
-        }
+        found = self.history.durations(self.run_id, [m.version for m in chunk])
         rows = []
         for migration in chunk:
             if migration.version not in found:
                 break
-            rows.append(found[migration.version])
+            rows.append({"pggate_duration_ms": found[migration.version]})
         return rows
 
     def _refuse_lost_transaction(self, chunk: tuple[Migration, ...], committed: int) -> None:
