@@ -404,19 +404,18 @@ class Prober:
     def _judge_blind(self, table, d: Direction, got) -> None:
         if isinstance(got, str):
             self._record(table, d, "delete", "unproven", message=got)
-        elif isinstance(got, psycopg.Error) and self._refusal(table, got) in (
-            "constraint",
-            "trigger",
-        ):
+        elif isinstance(got, psycopg.Error):
+            kind = self._refusal(table, got)
+            if kind not in ("constraint", "trigger"):
+                self._failed(table, d, "delete", got, 0)
+                return
             # It may have been the actor's own rows that a key or a trigger protected: which
             # tenant's rows the statement reached is unknown, so nothing is proven.
             message = (
-                f"a DELETE with no WHERE was stopped by a {self._refusal(table, got)} "
+                f"a DELETE with no WHERE was stopped by a {kind} "
                 f"({got.diag.message_primary}): which tenant's rows it reached cannot be told"
             )
             self._record(table, d, "delete", "unproven", 0, got.sqlstate, message)
-        elif isinstance(got, psycopg.Error):
-            self._failed(table, d, "delete", got, 0)
         else:
             deleted, rows = got
             how = " (a DELETE with no WHERE: the actor may read no key to name a row by)"
