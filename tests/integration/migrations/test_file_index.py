@@ -7,18 +7,7 @@ import time
 
 import pytest
 
-TASKS = {
-    "001_orgs.sql": """
-        create table orgs (id bigint generated always as identity primary key, name text not null);
-        -- migrate:down
-        drop table orgs;
-    """,
-    "002_tasks.sql": """
-        create table tasks (id bigint primary key, org_id bigint references orgs(id), title text);
-        -- migrate:down
-        drop table tasks;
-    """,
-}
+from tests.integration.migrations.test_migrate import TASKS
 
 
 @pytest.fixture(autouse=True)
